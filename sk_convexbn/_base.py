@@ -1,0 +1,78 @@
+"""Behaviour shared by every estimator: the fitted network as attributes, and input checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._network import BNNetwork
+
+_NETWORK_ATTRIBUTES = {
+    "hidden_weights_": "hidden_weights",
+    "bn_mean_": "bn_mean",
+    "bn_std_": "bn_std",
+    "bn_scale_": "bn_scale",
+    "bn_shift_": "bn_shift",
+    "output_weights_": "output_weights",
+    "intercept_": "intercept",
+}
+
+
+class BNNetworkMixin:
+    """Fitted BN network exposed as NumPy attributes, its forward pass and ``to_torch``.
+
+    Estimators call :meth:`_store_network` at the end of ``fit``. Every fitted
+    estimator of the library thus has ``hidden_weights_`` (n_features, n_neurons),
+    ``bn_mean_``, ``bn_std_``, ``bn_scale_``, ``bn_shift_`` (n_neurons,),
+    ``output_weights_`` (n_neurons, n_outputs) and ``intercept_`` (n_outputs,).
+    """
+
+    def _store_network(self, network: BNNetwork) -> None:
+        for attribute, field in _NETWORK_ATTRIBUTES.items():
+            setattr(self, attribute, np.asarray(getattr(network, field), dtype=np.float64))
+
+    def _network(self) -> BNNetwork:
+        check_is_fitted(self, "hidden_weights_")
+        return BNNetwork(**{f: getattr(self, a) for a, f in _NETWORK_ATTRIBUTES.items()})
+
+    @property
+    def n_neurons_(self) -> int:
+        """Number of hidden neurons of the fitted network."""
+        return self._network().n_neurons
+
+    def _forward(self, X) -> np.ndarray:
+        """Validated eval-mode network outputs, shape (n_samples, n_outputs)."""
+        network = self._network()
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return network.forward(np.asarray(X, dtype=np.float64))
+
+    def to_torch(self, dtype: torch.dtype = torch.float64) -> torch.nn.Module:
+        """The fitted network as an eval-mode ``torch.nn.Module``.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=torch.float64
+            Floating type of the module's parameters (call ``.float()`` on the
+            result, or pass ``torch.float32``, for single precision).
+
+        Returns
+        -------
+        torch.nn.Sequential
+            ``Linear(bias=False) -> BatchNorm1d -> ReLU -> Linear`` whose output on a
+            float tensor of ``X`` equals :meth:`decision_function` (classifiers) or
+            :meth:`predict` (regressors, as a 2-D array).
+        """
+        return self._network().to_torch(dtype)
+
+
+def check_positive_sample_weight(sample_weight, X) -> np.ndarray | None:
+    """Validated nonnegative float64 weights, or None; raises if all are zero."""
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight has no positive entry: nothing to fit.")
+    return sample_weight

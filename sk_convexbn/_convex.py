@@ -1,0 +1,296 @@
+"""Estimators trained by solving the equivalent convex program."""
+
+from __future__ import annotations
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+from ._base import BNNetworkMixin, check_positive_sample_weight
+from ._losses import make_loss
+from ._network import network_from_solution
+from ._patterns import sample_patterns
+from ._program import ConvexProgram
+from ._solvers import closed_form_applicable, solve_closed_form, solve_cvxpy
+from ._whitening import Whitening
+
+#: Above this many cone constraints (n_samples * n_blocks), "auto" leaves CVXPY.
+CVXPY_MAX_CONSTRAINTS = 200_000
+
+
+class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
+    """Shared parameters and fitting path of the convex estimators."""
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "n_patterns": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "spectral_power": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"auto", "cvxpy", "closed_form"})],
+        "solver_params": [dict, None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        alpha=1e-3,
+        fit_intercept=True,
+        n_patterns=100,
+        n_components=None,
+        spectral_power=0.0,
+        solver="auto",
+        solver_params=None,
+        max_iter=10_000,
+        tol=1e-6,
+        random_state=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.n_patterns = n_patterns
+        self.n_components = n_components
+        self.spectral_power = spectral_power
+        self.solver = solver
+        self.solver_params = solver_params
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _choose_solver(self, whitening: Whitening, loss_name: str, n_samples: int) -> str:
+        if self.solver != "auto":
+            return self.solver
+        full_rank = whitening.n_directions + 1 == n_samples
+        if loss_name == "squared_error" and full_rank and not self.spectral_power:
+            return "closed_form"
+        return "cvxpy"
+
+    def _fit_convex(self, X, Y, sample_weight, loss_name):
+        """Fit the network on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
+        start = time.perf_counter()
+        if sample_weight is not None:
+            positive = sample_weight > 0
+            X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
+        X = np.asarray(X, dtype=np.float64)
+        whitening = Whitening.fit(
+            X, sample_weight, n_components=self.n_components,
+            spectral_power=self.spectral_power,
+        )
+        if whitening.n_directions == 0:
+            raise ValueError(
+                "X has no variance (every feature is constant on the weighted training "
+                "rows): a batch-normalized network cannot use it."
+            )
+        solver = self._choose_solver(whitening, loss_name, X.shape[0])
+        Z = whitening.transform(X)
+        patterns = None
+        if solver != "closed_form":
+            rng = check_random_state(self.random_state)
+            patterns = sample_patterns(Z, self.n_patterns, rng)
+        loss = make_loss(loss_name, Y.shape[1])
+        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        program = ConvexProgram(
+            Z=Z, targets=Y, sample_weight=weights, loss=loss, alpha=float(self.alpha),
+            fit_intercept=bool(self.fit_intercept), patterns=patterns,
+            column_scales=whitening.column_scales,
+        )
+        if self.verbose:
+            print(
+                f"[{type(self).__name__}] n_samples={X.shape[0]}, whitened "
+                f"directions={whitening.n_directions} (rank {whitening.rank}), "
+                f"patterns={program.n_patterns}, outputs={program.n_outputs}, "
+                f"solver={solver}"
+            )
+        if solver == "closed_form":
+            solution = solve_closed_form(program)
+        else:
+            solution = solve_cvxpy(
+                program, solver_params=self.solver_params, verbose=self.verbose
+            )
+        network = network_from_solution(solution, whitening, X, sample_weight, Y.shape[1])
+        self._store_network(network)
+        self.objective_ = network.objective(
+            X, Y, sample_weight, loss, float(self.alpha),
+            whitening.penalty_factors(network.hidden_weights),
+        )
+        self.n_iter_ = solution.n_iter
+        self.solver_ = solver
+        self.n_patterns_ = program.n_patterns
+        self.n_components_ = whitening.n_directions
+        if self.verbose:
+            print(
+                f"[{type(self).__name__}] objective={self.objective_:.8g} with "
+                f"{network.n_neurons} neurons in {time.perf_counter() - start:.2f}s"
+            )
+        return self
+
+
+class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
+    """Two-layer ReLU network with batch normalization, trained to a certified optimum.
+
+    Fits ``f(x) = sum_j relu(BN_j(x^T w_j)) v_j + b`` by solving the equivalent
+    convex program: a group lasso over activation patterns of the whitened data
+    (see :ref:`the theory <theory>`). There is no learning rate and no local minimum;
+    with the sampled patterns the program is a restriction of the full one, and
+    every point it returns is an exact BN network.
+
+    Parameters
+    ----------
+    alpha : float, default=1e-3
+        Weight-decay strength (> 0) on the BN scales, BN shifts and output weights.
+    fit_intercept : bool, default=True
+        Whether to add an unregularized output bias ``b``.
+    n_patterns : int, default=100
+        Number of random gates drawn to sample activation patterns (duplicates are
+        dropped, so at most this many patterns are used).
+    n_components : int or None, default=None
+        Restrict first-layer weights to the top ``n_components`` principal
+        directions of the centred data. ``None`` uses every direction of nonzero
+        variance.
+    spectral_power : float, default=0.0
+        Penalize BN directions of low variance more: the penalty on ``gamma^2``
+        becomes ``gamma^2 ||Lambda^-1 q||^2`` with ``Lambda = diag((sigma_k /
+        sigma_1)^spectral_power)``. 0 is plain batch normalization.
+    solver : {"auto", "cvxpy", "closed_form"}, default="auto"
+        ``"cvxpy"``: the exact reference (CVXPY + Clarabel). ``"closed_form"``: the
+        exact optimum over all networks when ``[X, 1]`` has full row rank, squared
+        loss and ``spectral_power=0``. ``"auto"`` uses the closed form where it
+        applies and CVXPY otherwise.
+    solver_params : dict or None, default=None
+        Extra keyword arguments of the solver; for ``"cvxpy"`` those of
+        :meth:`cvxpy.Problem.solve` (e.g. ``{"solver": "SCS"}``).
+    max_iter : int, default=10000
+        Iteration limit of iterative first-order solvers (the conic solver keeps
+        its own limits, set through ``solver_params``).
+    tol : float, default=1e-6
+        Tolerance of iterative first-order solvers on their certificate.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the gates that sample activation patterns.
+    verbose : int, default=0
+        Print progress (``>= 2`` also prints the solver's own log).
+
+    Attributes
+    ----------
+    hidden_weights_ : ndarray of shape (n_features, n_neurons)
+        First-layer weights, scaled to unit standard deviation on the training data.
+    bn_mean_ : ndarray of shape (n_neurons,)
+        Training mean of each pre-activation (BN running mean).
+    bn_std_ : ndarray of shape (n_neurons,)
+        Training standard deviation of each pre-activation (1 by construction).
+    bn_scale_ : ndarray of shape (n_neurons,)
+        BN scale ``gamma``.
+    bn_shift_ : ndarray of shape (n_neurons,)
+        BN shift ``beta``.
+    output_weights_ : ndarray of shape (n_neurons, n_outputs)
+        Second-layer weights; each neuron feeds one output.
+    intercept_ : ndarray of shape (n_outputs,)
+        Output bias (zeros when ``fit_intercept=False``).
+    objective_ : float
+        The objective J on the training data at the returned network.
+    n_iter_ : int
+        Iterations of the solver (0 for the closed form).
+    solver_ : str
+        The solver used.
+    n_patterns_ : int
+        Number of distinct activation patterns in the program (0 for the closed form).
+    n_components_ : int
+        Number of whitened directions used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : the same kind of network, without BN,
+        trained by gradient descent.
+
+    Notes
+    -----
+    The objective, with ``N = sum_i w_i``, is
+
+    .. math::
+
+        J = \\frac{1}{N}\\sum_i w_i \\tfrac12\\|f(x_i) - y_i\\|^2
+          + \\frac{\\alpha}{2}\\sum_j \\big(\\gamma_j^2 + \\beta_j^2 + \\|v_j\\|^2\\big).
+
+    Batch normalization whitens the data: with ``X - mean = U S V^T`` and
+    ``Z = [sqrt(N) U, 1]``, minimizing J is the convex program
+
+    .. math::
+
+        \\min_{u}\\; \\frac{1}{N}\\sum_i w_i\\,\\ell\\Big(\\big[\\textstyle\\sum_p D_p Z
+        (u_p - u'_p)\\big]_i + b, y_i\\Big) + \\alpha\\sum_p (\\|u_p\\| + \\|u'_p\\|)
+        \\quad \\text{s.t. } (2D_p - I) Z u_p \\ge 0,\\ (2D_p - I) Z u'_p \\ge 0
+
+    over activation patterns ``D_p`` (Ergen, Sahiner, Ozturkler, Pauly, Mardani and
+    Pilanci, ICLR 2022). Each nonzero block is one neuron.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_convexbn import ConvexBNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 3))
+    >>> y = np.abs(X[:, 0]) - X[:, 1]
+    >>> model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, random_state=0).fit(X, y)
+    >>> model.predict(X[:2]).shape
+    (2,)
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network by solving the convex program.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Nonnegative weights; they act like repeated rows (rows of weight zero
+            take no part in training, BN statistics included).
+
+        Returns
+        -------
+        self : ConvexBNRegressor
+        """
+        X, y = validate_data(
+            self, X, y, multi_output=True, y_numeric=True,
+            dtype=[np.float64, np.float32], ensure_min_samples=2,
+        )
+        sample_weight = check_positive_sample_weight(sample_weight, X)
+        y = np.asarray(y, dtype=np.float64)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        self._fit_convex(X, Y, sample_weight, "squared_error")
+        self._y_ndim = y.ndim
+        return self
+
+    def predict(self, X):
+        """Predict with the fitted network (BN in eval mode, training statistics).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        F = self._forward(X)
+        return F[:, 0] if self._y_ndim == 1 else F

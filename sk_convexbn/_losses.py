@@ -1,0 +1,153 @@
+"""Data-fitting terms of the objective J, in torch (solvers, objective) and cvxpy.
+
+Each loss is the row-weighted sum ``L(F) = sum_i c_i * l(F_i, Y_i)`` with
+``c_i = w_i / N`` (``N = sum_i w_i``), evaluated on outputs ``F`` of shape
+(n_samples, n_outputs) and encoded targets ``Y`` of the same shape.
+"""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+import torch
+
+
+class Loss:
+    """Interface of a per-row convex loss ``l(f, y)`` on ``R^n_outputs``.
+
+    Attributes
+    ----------
+    name : str
+    curvature : float
+        Upper bound on the largest eigenvalue of the Hessian of ``l`` in ``f``.
+    """
+
+    name: str = ""
+    curvature: float = 1.0
+
+    def row_values(self, F: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """``l(F_i, Y_i)`` for every row, shape (n_samples,)."""
+        raise NotImplementedError
+
+    def row_gradients(self, F: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """``grad_f l(F_i, Y_i)`` for every row, shape (n_samples, n_outputs)."""
+        raise NotImplementedError
+
+    def row_conjugates(self, G: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """``l*(G_i; Y_i)`` for every row (``G`` in the domain), shape (n_samples,)."""
+        raise NotImplementedError
+
+    def cvxpy_rows(self, F: cp.Expression, Y: np.ndarray) -> cp.Expression:
+        """``l(F_i, Y_i)`` as a cvxpy expression of shape (n_samples,)."""
+        raise NotImplementedError
+
+    def value(self, F: torch.Tensor, Y: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """``L(F) = sum_i c_i l(F_i, Y_i)``."""
+        return c @ self.row_values(F, Y)
+
+    def conjugate(self, Theta: torch.Tensor, Y: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """``L*(Theta) = sum_i c_i l*(Theta_i / c_i; Y_i)``."""
+        return c @ self.row_conjugates(Theta / c[:, None], Y)
+
+    def optimal_intercept(
+        self, F: torch.Tensor, Y: torch.Tensor, c: torch.Tensor, b: torch.Tensor
+    ) -> torch.Tensor:
+        """Minimize ``L(F + 1 b^T)`` over the intercept ``b``, starting from ``b``.
+
+        Newton's method on the smooth convex function of ``b`` (closed form for the
+        squared loss).
+        """
+        for _ in range(50):
+            G = self.row_gradients(F + b, Y)
+            grad = c @ G
+            hess = self._intercept_hessian(F + b, Y, c)
+            step = torch.linalg.solve(hess, grad)
+            b = b - step
+            if float(step.abs().max()) <= 1e-13 * (1.0 + float(b.abs().max())):
+                break
+        return b
+
+    def _intercept_hessian(self, F, Y, c):
+        raise NotImplementedError
+
+
+class SquaredLoss(Loss):
+    """``l(f, y) = 0.5 ||f - y||^2``."""
+
+    name = "squared_error"
+    curvature = 1.0
+
+    def row_values(self, F, Y):
+        return 0.5 * torch.sum((F - Y) ** 2, dim=1)
+
+    def row_gradients(self, F, Y):
+        return F - Y
+
+    def row_conjugates(self, G, Y):
+        return torch.sum(0.5 * G**2 + G * Y, dim=1)
+
+    def cvxpy_rows(self, F, Y):
+        return 0.5 * cp.sum(cp.square(F - Y), axis=1)
+
+    def optimal_intercept(self, F, Y, c, b):
+        return c @ (Y - F) / c.sum()
+
+
+class LogisticLoss(Loss):
+    """Binary cross-entropy on one logit: ``l(f, y) = log(1 + e^f) - y f``, ``y`` in {0, 1}."""
+
+    name = "log_loss"
+    curvature = 0.25
+
+    def row_values(self, F, Y):
+        return torch.sum(torch.nn.functional.softplus(F) - Y * F, dim=1)
+
+    def row_gradients(self, F, Y):
+        return torch.sigmoid(F) - Y
+
+    def row_conjugates(self, G, Y):
+        p = torch.clamp(G + Y, 0.0, 1.0)
+        return torch.sum(torch.xlogy(p, p) + torch.xlogy(1.0 - p, 1.0 - p), dim=1)
+
+    def cvxpy_rows(self, F, Y):
+        return cp.logistic(F[:, 0]) - cp.multiply(Y[:, 0], F[:, 0])
+
+    def _intercept_hessian(self, F, Y, c):
+        p = torch.sigmoid(F)
+        return (c @ (p * (1.0 - p))).reshape(1, 1) + 1e-300
+
+
+class SoftmaxLoss(Loss):
+    """Multinomial cross-entropy: ``l(f, y) = logsumexp(f) - y^T f``, ``y`` one-hot."""
+
+    name = "log_loss"
+    curvature = 0.5
+
+    def row_values(self, F, Y):
+        return torch.logsumexp(F, dim=1) - torch.sum(Y * F, dim=1)
+
+    def row_gradients(self, F, Y):
+        return torch.softmax(F, dim=1) - Y
+
+    def row_conjugates(self, G, Y):
+        p = torch.clamp(G + Y, min=0.0)
+        return torch.sum(torch.xlogy(p, p), dim=1)
+
+    def cvxpy_rows(self, F, Y):
+        return cp.log_sum_exp(F, axis=1) - cp.sum(cp.multiply(Y, F), axis=1)
+
+    def _intercept_hessian(self, F, Y, c):
+        P = torch.softmax(F, dim=1)
+        H = torch.diag(c @ P) - (P * c[:, None]).T @ P
+        # The Hessian is singular along the all-ones direction (softmax is invariant
+        # to a common shift); the tiny ridge picks the minimum-norm step.
+        return H + 1e-12 * torch.eye(H.shape[0], dtype=H.dtype)
+
+
+def make_loss(name: str, n_outputs: int) -> Loss:
+    """The loss object for a loss name and the number of outputs of the network."""
+    if name == "squared_error":
+        return SquaredLoss()
+    if name == "log_loss":
+        return LogisticLoss() if n_outputs == 1 else SoftmaxLoss()
+    raise ValueError(f"loss must be 'squared_error' or 'log_loss', got {name!r}.")

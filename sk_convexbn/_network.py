@@ -1,0 +1,234 @@
+"""The two-layer BN-ReLU network as NumPy arrays: forward pass, objective J, torch export.
+
+Every estimator of the library ends its ``fit`` with a :class:`BNNetwork`; the
+mapping from a convex solution to the network (:func:`network_from_solution`) lives
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._losses import Loss
+from ._program import ConvexSolution
+from ._whitening import Whitening
+
+#: Blocks whose norm is below this fraction of the largest block norm are dropped
+#: when a convex solution is turned into neurons.
+BLOCK_THRESHOLD = 1e-6
+
+
+@dataclass
+class BNNetwork:
+    """``f(X) = relu(gamma * (X W - mean) / std + beta) V + b`` (BN in eval mode).
+
+    Attributes
+    ----------
+    hidden_weights : ndarray of shape (n_features, n_neurons)
+    bn_mean, bn_std, bn_scale, bn_shift : ndarray of shape (n_neurons,)
+        Training statistics of the pre-activations and the BN parameters
+        ``gamma`` (scale) and ``beta`` (shift).
+    output_weights : ndarray of shape (n_neurons, n_outputs)
+    intercept : ndarray of shape (n_outputs,)
+    """
+
+    hidden_weights: np.ndarray
+    bn_mean: np.ndarray
+    bn_std: np.ndarray
+    bn_scale: np.ndarray
+    bn_shift: np.ndarray
+    output_weights: np.ndarray
+    intercept: np.ndarray
+
+    @property
+    def n_neurons(self) -> int:
+        return self.hidden_weights.shape[1]
+
+    def hidden_activations(self, X: np.ndarray) -> np.ndarray:
+        """ReLU outputs of the hidden layer, BN in eval mode, shape (n_samples, n_neurons)."""
+        H = (X @ self.hidden_weights - self.bn_mean) / self.bn_std
+        return np.maximum(H * self.bn_scale + self.bn_shift, 0.0)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Network outputs in eval mode, shape (n_samples, n_outputs)."""
+        return self.hidden_activations(X) @ self.output_weights + self.intercept
+
+    def objective(
+        self,
+        X: np.ndarray,
+        targets: np.ndarray,
+        sample_weight: np.ndarray | None,
+        loss: Loss,
+        alpha: float,
+        penalty_factors: np.ndarray | None = None,
+    ) -> float:
+        """The objective J of the network on training data, BN in training mode.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        targets : ndarray of shape (n_samples, n_outputs)
+            Encoded targets.
+        sample_weight : ndarray of shape (n_samples,) or None
+        loss : Loss
+        alpha : float
+        penalty_factors : ndarray of shape (n_neurons,) or None
+            Factor on ``gamma_j^2`` in the penalty (spectral weighting); 1 if None.
+
+        Returns
+        -------
+        float
+
+        Notes
+        -----
+        .. math::
+
+            J = \\frac{1}{N}\\sum_i w_i\\,\\ell(f(x_i), y_i)
+              + \\frac{\\alpha}{2}\\sum_j \\big(\\kappa_j\\gamma_j^2 + \\beta_j^2
+              + \\|v_j\\|^2\\big)
+
+        with BN statistics (weighted mean, biased weighted standard deviation)
+        recomputed from ``X``, and ``kappa_j`` the penalty factors.
+        """
+        w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+        c = w / w.sum()
+        H = X @ self.hidden_weights
+        mean = c @ H
+        std = np.sqrt(c @ (H - mean) ** 2)
+        safe_std = np.where(std > 0, std, 1.0)
+        A = np.maximum((H - mean) / safe_std * self.bn_scale + self.bn_shift, 0.0)
+        F = A @ self.output_weights + self.intercept
+        data = float(loss.value(torch.as_tensor(F), torch.as_tensor(
+            np.array(targets, dtype=float)), torch.as_tensor(c)))
+        kappa = np.ones(self.n_neurons) if penalty_factors is None else penalty_factors
+        penalty = np.sum(kappa * self.bn_scale**2 + self.bn_shift**2) + np.sum(
+            self.output_weights**2
+        )
+        return data + 0.5 * alpha * float(penalty)
+
+    def to_torch(self, dtype: torch.dtype = torch.float64) -> torch.nn.Module:
+        """Eval-mode ``Linear -> BatchNorm1d -> ReLU -> Linear`` with this network's weights.
+
+        ``BatchNorm1d`` keeps its default ``eps``; the running variance is stored as
+        ``bn_std**2 - eps`` so that eval-mode outputs equal :meth:`forward`.
+        """
+        d, m = self.hidden_weights.shape
+        n_out = self.output_weights.shape[1]
+        weights, mean, std = self.hidden_weights, self.bn_mean, self.bn_std
+        scale, shift, out = self.bn_scale, self.bn_shift, self.output_weights
+        if m == 0:  # an all-zero network: one silent neuron keeps the modules valid
+            weights, out = np.zeros((d, 1)), np.zeros((1, n_out))
+            mean, std, scale, shift = np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1)
+        bn_eps = 1e-5 if float(np.min(std**2)) > 1e-5 else 0.0
+        module = torch.nn.Sequential(
+            torch.nn.Linear(d, weights.shape[1], bias=False),
+            torch.nn.BatchNorm1d(weights.shape[1], eps=bn_eps),
+            torch.nn.ReLU(),
+            torch.nn.Linear(weights.shape[1], n_out),
+        ).to(dtype)
+        with torch.no_grad():
+            module[0].weight.copy_(torch.from_numpy(weights.T.copy()))
+            module[1].running_mean.copy_(torch.from_numpy(mean))
+            module[1].running_var.copy_(torch.from_numpy(std**2 - bn_eps))
+            module[1].weight.copy_(torch.from_numpy(scale))
+            module[1].bias.copy_(torch.from_numpy(shift))
+            module[3].weight.copy_(torch.from_numpy(out.T.copy()))
+            module[3].bias.copy_(torch.from_numpy(self.intercept))
+        return module.eval()
+
+
+def normalized_network(
+    X: np.ndarray,
+    sample_weight: np.ndarray | None,
+    hidden_weights: np.ndarray,
+    bn_scale: np.ndarray,
+    bn_shift: np.ndarray,
+    output_weights: np.ndarray,
+    intercept: np.ndarray,
+) -> BNNetwork:
+    """Build a network whose hidden weights give unit training std (BN is scale invariant).
+
+    The BN statistics are the (weighted) training statistics of ``X @ hidden_weights``;
+    each column of the hidden weights is divided by its standard deviation, which
+    leaves every output unchanged.
+    """
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    c = w / w.sum()
+    H = X @ hidden_weights
+    mean = c @ H
+    std = np.sqrt(c @ (H - mean) ** 2)
+    if np.any(std <= 0):
+        raise ValueError("a hidden neuron has a constant pre-activation on the training data")
+    hidden = hidden_weights / std
+    mean_n = c @ (X @ hidden)
+    std_n = np.sqrt(c @ (X @ hidden - mean_n) ** 2)
+    return BNNetwork(
+        hidden_weights=hidden,
+        bn_mean=mean_n,
+        bn_std=std_n,
+        bn_scale=np.asarray(bn_scale, float),
+        bn_shift=np.asarray(bn_shift, float),
+        output_weights=np.asarray(output_weights, float),
+        intercept=np.asarray(intercept, float),
+    )
+
+
+def network_from_solution(
+    solution: ConvexSolution,
+    whitening: Whitening,
+    X: np.ndarray,
+    sample_weight: np.ndarray | None,
+    n_outputs: int,
+) -> BNNetwork:
+    """Turn the nonzero blocks of a convex solution into BN neurons.
+
+    Parameters
+    ----------
+    solution : ConvexSolution
+    whitening : Whitening
+        The whitening that produced the program's ``Z``.
+    X : ndarray of shape (n_samples, n_features)
+        Training rows (the BN statistics are theirs).
+    sample_weight : ndarray of shape (n_samples,) or None
+    n_outputs : int
+
+    Returns
+    -------
+    BNNetwork
+
+    Notes
+    -----
+    A block ``u = [a; beta']`` with ``u != 0`` and sign ``sigma`` gives one neuron:
+    ``t = sqrt(||u||)``, ``s = u / t``, output weight ``sigma * t`` on its output,
+    first-layer direction ``w ∝ sqrt(N) V S^-1 Lambda s[:k]`` and BN parameters
+    ``gamma = std(X w)`` (for the unnormalized ``w``), ``beta = s[k]``. Then the
+    neuron's BN pre-activation is exactly ``Z s`` and J at the network equals the
+    convex objective wherever the cone constraints hold.
+    """
+    norms = np.linalg.norm(solution.blocks, axis=0)
+    keep = norms > BLOCK_THRESHOLD * norms.max() if norms.size else norms > 0
+    blocks, norms = solution.blocks[:, keep], norms[keep]
+    t = np.sqrt(norms)
+    s = blocks / t
+    k = whitening.n_directions
+    raw = whitening.hidden_weights(s[:k])
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    c = w / w.sum()
+    H = X @ raw
+    gamma = np.sqrt(c @ (H - c @ H) ** 2)
+    constant = gamma <= 1e-12 * max(1.0, float(np.abs(s).max(initial=0.0)))
+    if np.any(constant):
+        # A block along the bias column only: BN outputs the constant beta with
+        # gamma = 0, whatever the direction; any direction of variance will do.
+        raw[:, constant] = whitening.hidden_weights(np.eye(k, 1))
+        gamma[constant] = 0.0
+    output_weights = np.zeros((blocks.shape[1], n_outputs))
+    output_weights[np.arange(blocks.shape[1]), solution.outputs[keep]] = (
+        solution.signs[keep] * t
+    )
+    return normalized_network(
+        X, sample_weight, raw, gamma, s[k], output_weights, solution.intercept
+    )

@@ -1,0 +1,11 @@
+"""Solvers of the convex BN program: each takes a ConvexProgram, returns a ConvexSolution."""
+
+from ._closed_form import closed_form_applicable, solve_closed_form
+from ._cvxpy import build_cvxpy_problem, solve_cvxpy
+
+__all__ = [
+    "build_cvxpy_problem",
+    "closed_form_applicable",
+    "solve_closed_form",
+    "solve_cvxpy",
+]

@@ -1,0 +1,123 @@
+"""Exact reference solver: the convex program written in CVXPY, solved by Clarabel."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import cvxpy as cp
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._program import ConvexProgram, ConvexSolution
+
+_ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
+
+
+def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable, cp.Variable | None]:
+    """The program of :class:`~sk_convexbn._program.ConvexProgram` as a ``cvxpy.Problem``.
+
+    Parameters
+    ----------
+    program : ConvexProgram
+
+    Returns
+    -------
+    problem : cvxpy.Problem
+    blocks : cvxpy.Variable of shape (n_columns, n_blocks)
+    intercept : cvxpy.Variable of shape (n_outputs,) or None
+    """
+    Z, D = program.Z, program.patterns.astype(np.float64)
+    pattern, sign, output = program.block_layout()
+    n, C, B = program.n_samples, program.n_outputs, program.n_blocks
+
+    U = cp.Variable((program.n_columns, B), name="blocks")
+    ZU = Z @ U
+    cone_signs = 2.0 * D[:, pattern] - 1.0
+    to_outputs = np.zeros((B, C))
+    to_outputs[np.arange(B), output] = sign
+    F = cp.multiply(D[:, pattern], ZU) @ to_outputs
+    intercept = None
+    if program.fit_intercept:
+        intercept = cp.Variable(C, name="intercept")
+        F = F + np.ones((n, 1)) @ cp.reshape(intercept, (1, C), order="C")
+    data = program.row_coefficients @ program.loss.cvxpy_rows(F, program.targets)
+    penalty = program.alpha * cp.sum(cp.norm(U, 2, axis=0))
+    problem = cp.Problem(cp.Minimize(data + penalty), [cp.multiply(cone_signs, ZU) >= 0])
+    return problem, U, intercept
+
+
+def solve_cvxpy(
+    program: ConvexProgram, *, solver_params: dict | None = None, verbose: int = 0
+) -> ConvexSolution:
+    """Solve the program exactly with CVXPY (Clarabel unless ``solver_params`` says otherwise).
+
+    Parameters
+    ----------
+    program : ConvexProgram
+    solver_params : dict or None
+        Keyword arguments of :meth:`cvxpy.Problem.solve`, e.g. ``{"solver": "SCS"}``
+        or Clarabel settings such as ``{"tol_gap_rel": 1e-10}``.
+    verbose : int
+        ``>= 1`` prints the problem size and outcome, ``>= 2`` also the solver log.
+
+    Returns
+    -------
+    ConvexSolution
+
+    Raises
+    ------
+    RuntimeError
+        If the solver fails or reports a status other than (inaccurately) optimal.
+        The program is always feasible (``u = 0``) and bounded, so this is a
+        numerical failure.
+
+    Warns
+    -----
+    ConvergenceWarning
+        If the solver reports ``optimal_inaccurate``.
+    """
+    params = {"solver": cp.CLARABEL, **(solver_params or {})}
+    params.setdefault("verbose", verbose >= 2)
+    start = time.perf_counter()
+    problem, U, intercept = build_cvxpy_problem(program)
+    try:
+        problem.solve(**params)
+    except cp.error.SolverError as exc:
+        raise RuntimeError(
+            f"the conic solver {params['solver']} failed on the convex BN program "
+            f"({exc}). Try standardizing X and y, a larger alpha, fewer patterns, "
+            "another solver through solver_params={'solver': ...}, or solver='admm'."
+        ) from exc
+    if problem.status not in _ACCEPTED:
+        raise RuntimeError(
+            f"the conic solver {params['solver']} returned status {problem.status!r} "
+            "on a program that is always feasible and bounded: a numerical failure. "
+            "Try standardizing X and y, a larger alpha, or solver='admm'."
+        )
+    if problem.status == cp.OPTIMAL_INACCURATE:
+        warnings.warn(
+            f"the conic solver {params['solver']} reached only an inaccurate "
+            "optimum; tighten its settings through solver_params or use solver='admm'.",
+            ConvergenceWarning,
+        )
+    stats = problem.solver_stats
+    n_iter = int(stats.num_iters) if stats is not None and stats.num_iters is not None else 0
+    if verbose >= 1:
+        print(
+            f"[cvxpy] {problem.size_metrics.num_scalar_variables} variables, "
+            f"{problem.size_metrics.num_scalar_leq_constr} inequalities: "
+            f"status={problem.status}, objective={problem.value:.8g}, "
+            f"{n_iter} iterations, {time.perf_counter() - start:.2f}s"
+        )
+    _, sign, output = program.block_layout()
+    return ConvexSolution(
+        blocks=np.asarray(U.value, dtype=np.float64),
+        signs=sign,
+        outputs=output,
+        intercept=(np.zeros(program.n_outputs) if intercept is None
+                   else np.asarray(intercept.value, dtype=np.float64).ravel()),
+        objective=float(problem.value),
+        n_iter=n_iter,
+        status=str(problem.status),
+    )

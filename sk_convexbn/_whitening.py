@@ -1,0 +1,193 @@
+"""Whitening of the data: the basis in which batch normalization becomes linear.
+
+Batch normalization of a pre-activation ``X w`` only sees the direction of ``w`` in
+the whitened coordinates of the centred data. This module computes those
+coordinates once (weighted centring and a compact SVD), maps rows to the whitened
+matrix ``Z`` used by the convex program, and maps vectors of that space back to
+first-layer weights. The two encodings of gradient descent's implicit bias
+(truncation to the top principal directions, spectral weighting) are transforms of
+this basis and live here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+
+
+@dataclass(frozen=True)
+class Whitening:
+    """Weighted centring and whitening of a training set.
+
+    Build it with :meth:`fit`. All arrays are float64.
+
+    Attributes
+    ----------
+    mean : ndarray of shape (n_features,)
+        Weighted mean of the training rows.
+    components : ndarray of shape (n_features, k)
+        Right singular vectors ``V_k`` of the weighted centred data.
+    singular_values : ndarray of shape (k,)
+        The matching singular values ``sigma_1 >= ... >= sigma_k > 0``.
+    spectral_weights : ndarray of shape (k,)
+        ``(sigma_j / sigma_1) ** spectral_power`` (all ones for plain BN).
+    total_weight : float
+        ``N = sum(sample_weight)`` (the number of rows without weights).
+    rank : int
+        Numerical rank of the weighted centred data, before truncation.
+    """
+
+    mean: np.ndarray
+    components: np.ndarray
+    singular_values: np.ndarray
+    spectral_weights: np.ndarray
+    total_weight: float
+    rank: int
+
+    @classmethod
+    def fit(
+        cls,
+        X: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        *,
+        n_components: int | None = None,
+        spectral_power: float = 0.0,
+    ) -> "Whitening":
+        """Centre and whiten ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Training rows (float64). Rows of zero weight must already be removed.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Positive row weights; ``None`` means all ones.
+        n_components : int or None
+            Keep only the top ``n_components`` singular directions. ``None`` keeps
+            all directions of nonzero (numerical) variance.
+        spectral_power : float
+            Exponent ``tau`` of the spectral weighting ``(sigma_j/sigma_1)**tau``.
+
+        Returns
+        -------
+        Whitening
+
+        Raises
+        ------
+        ValueError
+            If ``n_components`` exceeds the numerical rank of the centred data.
+
+        Notes
+        -----
+        With weights ``w`` (``N = sum w``), the weighted mean ``mu``, ``Xc = X - mu``
+        and the SVD ``W^(1/2) Xc = U S V^T``, the whitened matrix is
+        ``Z = [sqrt(N) Xc V S^-1 Lambda, 1]`` so that ``Z^T W Z = N diag(Lambda^2, 1)``.
+        The numerical rank uses the threshold ``max(n, d) * eps * sigma_1`` of
+        :func:`numpy.linalg.matrix_rank`.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        n_samples, n_features = X.shape
+        if sample_weight is None:
+            total_weight = float(n_samples)
+            mean = X.mean(axis=0)
+            Xs = X - mean
+        else:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            total_weight = float(sample_weight.sum())
+            mean = sample_weight @ X / total_weight
+            Xs = (X - mean) * np.sqrt(sample_weight)[:, None]
+
+        _, sigma, Vt = linalg.svd(Xs, full_matrices=False, check_finite=False)
+        # Fix the sign of each direction by the data alone, so that equivalent data
+        # (weights versus repeated rows) gets the same Z and the same patterns.
+        signs = np.sign(Vt[np.arange(Vt.shape[0]), np.argmax(np.abs(Vt), axis=1)])
+        Vt *= np.where(signs == 0, 1.0, signs)[:, None]
+        if sigma.size and sigma[0] > 0:
+            threshold = max(n_samples, n_features) * np.finfo(np.float64).eps * sigma[0]
+            rank = int(np.sum(sigma > threshold))
+        else:
+            rank = 0
+        if n_components is None:
+            k = rank
+        elif n_components > rank:
+            raise ValueError(
+                f"n_components={n_components} is larger than the numerical rank "
+                f"{rank} of the centred training data; use n_components <= {rank} "
+                "or None (all directions)."
+            )
+        else:
+            k = int(n_components)
+        sigma = sigma[:k]
+        if spectral_power and k:
+            weights = (sigma / sigma[0]) ** float(spectral_power)
+        else:
+            weights = np.ones(k)
+        return cls(
+            mean=mean,
+            components=np.ascontiguousarray(Vt[:k].T),
+            singular_values=sigma,
+            spectral_weights=weights,
+            total_weight=total_weight,
+            rank=rank,
+        )
+
+    @property
+    def n_directions(self) -> int:
+        """Number of whitened directions kept (``k``)."""
+        return self.singular_values.shape[0]
+
+    @property
+    def column_scales(self) -> np.ndarray:
+        """``diag(Z^T W Z) / N``: squared spectral weights, then 1 for the bias column."""
+        return np.append(self.spectral_weights**2, 1.0)
+
+    def _projection(self) -> np.ndarray:
+        """The (n_features, k) map ``sqrt(N) V S^-1 Lambda`` from centred rows to Z."""
+        scale = np.sqrt(self.total_weight) * self.spectral_weights / self.singular_values
+        return self.components * scale
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Whitened matrix ``Z = [sqrt(N) (X - mu) V S^-1 Lambda, 1]`` of shape (n, k+1)."""
+        X = np.asarray(X, dtype=np.float64)
+        Z = np.empty((X.shape[0], self.n_directions + 1))
+        np.matmul(X - self.mean, self._projection(), out=Z[:, :-1])
+        Z[:, -1] = 1.0
+        return Z
+
+    def hidden_weights(self, directions: np.ndarray) -> np.ndarray:
+        """First-layer weights whose BN pre-activation follows ``directions``.
+
+        Parameters
+        ----------
+        directions : ndarray of shape (k, m)
+            The non-bias part ``a`` of neuron vectors in the coordinates of ``Z``.
+
+        Returns
+        -------
+        ndarray of shape (n_features, m)
+            ``sqrt(N) V S^-1 Lambda a``, so that ``(X - mu) w = Z[:, :k] a``.
+        """
+        return self._projection() @ directions
+
+    def penalty_factors(self, hidden_weights: np.ndarray) -> np.ndarray:
+        """Factor ``||Lambda^-1 q||^2`` multiplying ``gamma^2`` in the penalty of each neuron.
+
+        ``q = S V^T w / ||S V^T w||`` is the unit direction of a neuron in whitened
+        coordinates. Without spectral weighting the factor is 1.
+
+        Parameters
+        ----------
+        hidden_weights : ndarray of shape (n_features, m)
+
+        Returns
+        -------
+        ndarray of shape (m,)
+        """
+        m = hidden_weights.shape[1]
+        if np.all(self.spectral_weights == 1.0):
+            return np.ones(m)
+        q = (self.components.T @ hidden_weights) * self.singular_values[:, None]
+        scaled = q / self.spectral_weights[:, None]
+        norms = np.sum(q**2, axis=0)
+        return np.sum(scaled**2, axis=0) / np.where(norms > 0, norms, 1.0)

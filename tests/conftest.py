@@ -1,0 +1,50 @@
+"""Shared helpers of the test suite: independent recomputations of the objective J."""
+
+import numpy as np
+import pytest
+import torch
+
+
+def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors=None):
+    """J of a fitted estimator's network, recomputed with torch modules only.
+
+    Independent of the library: the exported NumPy weights are loaded into
+    ``Linear -> BatchNorm1d(training mode) -> ReLU -> Linear``, BN recomputes
+    the (biased) batch statistics of ``X``, and the loss is torch's own
+    (``MSELoss``, ``BCEWithLogitsLoss`` or ``CrossEntropyLoss``).
+
+    ``y`` is the encoded target: floats of shape (n,) or (n, n_outputs) for the
+    squared loss; 0/1 for binary log-loss; class indices for multi-class log-loss.
+    """
+    W = torch.tensor(model.hidden_weights_)
+    m = W.shape[1]
+    linear = torch.nn.Linear(W.shape[0], m, bias=False).double()
+    # torch requires eps > 0 in training mode; the exported weights give unit
+    # variance, so eps=1e-12 changes J by about 1e-12 relative.
+    bn = torch.nn.BatchNorm1d(m, eps=1e-12).double().train()
+    head = torch.nn.Linear(m, model.output_weights_.shape[1]).double()
+    with torch.no_grad():
+        linear.weight.copy_(W.T)
+        bn.weight.copy_(torch.tensor(model.bn_scale_))
+        bn.bias.copy_(torch.tensor(model.bn_shift_))
+        head.weight.copy_(torch.tensor(model.output_weights_).T)
+        head.bias.copy_(torch.tensor(model.intercept_))
+        F = head(torch.relu(bn(linear(torch.tensor(X, dtype=torch.float64)))))
+        if loss == "squared_error":
+            Y = torch.tensor(np.asarray(y, float)).reshape(F.shape)
+            data = 0.5 * F.shape[1] * torch.nn.functional.mse_loss(F, Y)
+        elif F.shape[1] == 1:
+            data = torch.nn.functional.binary_cross_entropy_with_logits(
+                F[:, 0], torch.tensor(np.asarray(y, float)))
+        else:
+            data = torch.nn.functional.cross_entropy(F, torch.tensor(np.asarray(y)))
+    gamma2 = model.bn_scale_**2
+    if penalty_factors is not None:
+        gamma2 = gamma2 * penalty_factors
+    penalty = gamma2.sum() + (model.bn_shift_**2).sum() + (model.output_weights_**2).sum()
+    return float(data) + 0.5 * alpha * float(penalty)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
