@@ -76,3 +76,25 @@ def check_positive_sample_weight(sample_weight, X) -> np.ndarray | None:
     if not np.any(sample_weight > 0):
         raise ValueError("sample_weight has no positive entry: nothing to fit.")
     return sample_weight
+
+
+def resolve_device(device: str) -> torch.device:
+    """The torch device for ``device`` in {"cpu", "cuda", "cuda:N", "auto"}.
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is not one of those, or asks for CUDA where none is available.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        return torch.device("cpu")
+    if isinstance(device, str) and (device == "cuda" or device.startswith("cuda:")):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but torch finds no CUDA device on this machine; "
+                "use device='cpu' or 'auto'."
+            )
+        return torch.device(device)
+    raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")

@@ -6,8 +6,12 @@ import numpy as np
 
 
 def sample_patterns(
-    Z: np.ndarray, n_patterns: int, random_state: np.random.RandomState
-) -> np.ndarray:
+    Z: np.ndarray,
+    n_patterns: int,
+    random_state: np.random.RandomState,
+    *,
+    return_gates: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Sample distinct activation patterns ``1[Z g >= 0]`` with Gaussian gates ``g``.
 
     Parameters
@@ -19,11 +23,15 @@ def sample_patterns(
         (a neuron that never fires) are dropped, so at most ``n_patterns`` remain.
     random_state : numpy.random.RandomState
         Local generator; the global NumPy state is never touched.
+    return_gates : bool, default=False
+        Also return the gate that produced each kept pattern.
 
     Returns
     -------
-    ndarray of bool, shape (n_samples, n_kept)
+    patterns : ndarray of bool, shape (n_samples, n_kept)
         One column per distinct pattern, in the order the gates were drawn.
+    gates : ndarray of shape (n_columns, n_kept)
+        Only with ``return_gates=True``.
 
     Notes
     -----
@@ -33,11 +41,13 @@ def sample_patterns(
     """
     gates = random_state.standard_normal((Z.shape[1], n_patterns))
     masks = Z @ gates >= 0
-    return unique_patterns(masks)
+    keep = unique_pattern_indices(masks)
+    patterns = np.ascontiguousarray(masks[:, keep])
+    return (patterns, gates[:, keep]) if return_gates else patterns
 
 
-def unique_patterns(masks: np.ndarray) -> np.ndarray:
-    """Distinct non-empty columns of a boolean matrix, in order of first appearance.
+def unique_pattern_indices(masks: np.ndarray) -> np.ndarray:
+    """Indices of the distinct non-empty columns of a boolean matrix, first occurrences.
 
     Parameters
     ----------
@@ -45,11 +55,15 @@ def unique_patterns(masks: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray of bool, shape (n_samples, n_kept)
+    ndarray of int, increasing
     """
     masks = np.asarray(masks, dtype=bool)
-    nonempty = masks.any(axis=0)
-    masks = masks[:, nonempty]
-    packed = np.packbits(masks, axis=0).T  # one byte string per column
+    candidates = np.flatnonzero(masks.any(axis=0))
+    packed = np.packbits(masks[:, candidates], axis=0).T  # one byte string per column
     _, first = np.unique(packed, axis=0, return_index=True)
-    return np.ascontiguousarray(masks[:, np.sort(first)])
+    return candidates[np.sort(first)]
+
+
+def unique_patterns(masks: np.ndarray) -> np.ndarray:
+    """Distinct non-empty columns of a boolean matrix, in order of first appearance."""
+    return np.ascontiguousarray(np.asarray(masks, dtype=bool)[:, unique_pattern_indices(masks)])

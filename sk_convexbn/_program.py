@@ -36,11 +36,15 @@ class ConvexProgram:
         Activation patterns ``D_p``; ``None`` for solvers that need none.
     column_scales : ndarray of shape (n_columns,)
         ``diag(Z^T W Z) / N`` (ones without spectral weighting).
+    gates : ndarray of shape (n_columns, n_patterns) or None
+        A gate ``g_p`` with ``D_p = diag(1[Z g_p >= 0])`` for each pattern: a
+        direction strictly inside the pattern's cone, which first-order solvers use
+        to make their iterates exactly feasible.
 
     Notes
     -----
-    Blocks ``b`` run over (pattern ``p``, sign ``sigma``, output ``c``) in that
-    nesting order (C-contiguous layout ``(n_patterns, 2, n_outputs)``). The program is
+    Blocks ``b`` run over (output ``c``, sign ``sigma``, pattern ``p``) in that
+    nesting order (C-contiguous layout ``(n_outputs, 2, n_patterns)``). The program is
 
     .. math::
 
@@ -59,6 +63,7 @@ class ConvexProgram:
     fit_intercept: bool
     patterns: np.ndarray | None = None
     column_scales: np.ndarray = field(default=None)
+    gates: np.ndarray | None = None
 
     def __post_init__(self):
         if self.column_scales is None:
@@ -96,8 +101,8 @@ class ConvexProgram:
     def block_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pattern index, sign and output of every block, each of shape (n_blocks,)."""
         P, C = self.n_patterns, self.n_outputs
-        pattern, sign, output = np.meshgrid(
-            np.arange(P), np.array([1.0, -1.0]), np.arange(C), indexing="ij"
+        output, sign, pattern = np.meshgrid(
+            np.arange(C), np.array([1.0, -1.0]), np.arange(P), indexing="ij"
         )
         return pattern.ravel(), sign.ravel(), output.ravel()
 

@@ -1,0 +1,432 @@
+"""ADMM for the exact (cone-constrained) convex BN program, written with torch tensors.
+
+The splitting is ``A_b u_b = s_b, s_b >= 0`` with ``A_b = (2 D_p(b) - I) Z``; the
+intercept ``b`` is copied into one free variable ``q_i = b`` per row. Because ``Z``
+is whitened, ``A_b^T C A_b = diag(column_scales)`` (``C = diag(w) / N``), so every
+step has a closed form or a scalar root:
+
+* u-step: one GEMM with ``Z^T`` and a group soft-threshold per block; the intercept
+  is a weighted mean;
+* s-step: ``max(v, 0)`` where a block's pattern is off. Where it is on, the entries
+  of one (row, output) couple only through the loss, and the minimizer is
+  ``s_b = max(v_b - sigma_b phi / rho, 0)``, ``q = v_q - phi / rho``, with the scalar
+  ``phi`` the root of a monotone piecewise-linear equation (safeguarded Newton,
+  warm-started). Log-losses are replaced in this step by their quadratic majorizer
+  at the current outputs (majorized ADMM), which makes the step the same as for the
+  squared loss;
+* dual step elementwise; one GEMM with ``Z`` gives ``A_b u_b`` for all blocks.
+
+Blocks are laid out as ``(n_outputs, 2, n_patterns)`` (patterns innermost, so that
+broadcasts over rows and signs stay vectorized) and every (n x blocks) tensor is
+handled as one array: there is no Python loop over patterns or neurons.
+
+The stopping rule is the relative duality gap ``(P - D) / P``: ``P`` is J at the
+network the blocks define (ReLU, not pattern masks, so constraint violations count),
+``D`` the dual value at a dual-feasible point built from the ADMM multipliers. ``D``
+bounds the optimum over the sampled patterns from below, so ``gap <= tol`` certifies
+the returned network to be within ``tol`` (relative) of that optimum.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from .._losses import Loss
+from .._program import ConvexProgram, ConvexSolution
+
+DEFAULT_RELAXATION = 1.6
+DEFAULT_CHECK_EVERY = 10
+#: Residual balancing: rho is doubled (halved) when the primal residual exceeds the
+#: dual one (or the reverse) by this factor.
+BALANCE_RATIO = 10.0
+
+
+@dataclass
+class ADMMState:
+    """Iterates of the ADMM, as NumPy arrays (warm starts, pickling)."""
+
+    blocks: np.ndarray  # (n_columns, n_blocks)
+    intercept: np.ndarray  # (n_outputs,)
+    slacks: np.ndarray  # (n_samples, n_blocks)
+    copies: np.ndarray  # (n_samples, n_outputs): per-row copies q of the intercept
+    duals: np.ndarray  # (n_samples, n_blocks), scaled
+    copy_duals: np.ndarray  # (n_samples, n_outputs), scaled
+    roots: np.ndarray  # (n_samples, n_outputs), warm start of the row roots
+    outputs: np.ndarray  # (n_samples, n_outputs), outputs of the s-iterate
+    rho: float
+
+
+class _Problem:
+    """Torch views of a ConvexProgram on one device and dtype."""
+
+    def __init__(self, program: ConvexProgram, device: torch.device, dtype: torch.dtype):
+        as_t = lambda a: torch.as_tensor(np.asarray(a), dtype=dtype, device=device)  # noqa: E731
+        n, P, C = program.n_samples, program.n_patterns, program.n_outputs
+        self.n, self.P, self.C, self.B = n, P, C, 2 * P * C
+        self.Z = as_t(program.Z)
+        self.c = as_t(program.row_coefficients)
+        self.Zc = self.Z * self.c[:, None]
+        self.Y = as_t(program.targets)
+        self.loss: Loss = program.loss
+        self.alpha = float(program.alpha)
+        self.fit_intercept = bool(program.fit_intercept)
+        self.scales = None if np.allclose(program.column_scales, 1.0) else as_t(
+            program.column_scales)
+        self.on = torch.as_tensor(program.patterns, device=device).reshape(n, 1, 1, P)
+        self.cone_sign = self.on.to(dtype) * 2.0 - 1.0  # +1 where on, -1 where off
+        self.off_float = 1.0 - self.on.to(dtype)
+        # added to v, it removes the entries where the pattern is off from the row sums
+        self.off_offset = torch.zeros((n, 1, 1, P), dtype=dtype, device=device)
+        self.off_offset.masked_fill_(~self.on, -math.inf)
+        self.sigma = torch.tensor([1.0, -1.0], dtype=dtype, device=device).view(1, 1, 2, 1)
+        self.sigma_rows = self.sigma.view(2, 1).expand(2, P).reshape(2 * P)
+        self.ones_rows = torch.ones(2 * P, dtype=dtype, device=device)
+        self.dtype, self.device = dtype, device
+        self.eps = torch.finfo(dtype).eps
+        if program.gates is None:
+            raise ValueError("the ADMM solver needs the gates of the patterns (program.gates)")
+        self.gates = as_t(program.gates)  # (K, P)
+        Zg = self.Z @ self.gates  # (n, P); (2D - I) Z g = |Z g| >= 0
+        self.gate_outputs = Zg.view(n, 1, 1, P)
+        self.gate_margins = Zg.abs().view(n, 1, 1, P)
+
+    def view(self, T: torch.Tensor) -> torch.Tensor:
+        """(n, B) -> (n, C, 2, P)."""
+        return T.view(self.n, self.C, 2, self.P)
+
+    def signed_row_sums(self, T: torch.Tensor) -> torch.Tensor:
+        """``sum_(p, sign) sigma * T`` for an (n, B) tensor -> (n, C)."""
+        return (T.view(self.n * self.C, 2 * self.P) @ self.sigma_rows).view(self.n, self.C)
+
+    def weighted_norm(self, T: torch.Tensor) -> float:
+        """``||T||_C = sqrt(sum_i c_i ||T_i||^2)``."""
+        return float(torch.sqrt(self.c @ (T * T).sum(dim=1)))
+
+
+def _group_shrink(G: torch.Tensor, threshold: float, scales: torch.Tensor | None) -> torch.Tensor:
+    """``argmin_u threshold*||u|| + 0.5 u^T diag(scales) u - u^T g`` for each column g of G.
+
+    Without scales (identity) this is the group soft-threshold. Otherwise
+    ``u = g / (scales + t)`` with ``t > 0`` solving ``t ||g / (scales + t)|| = threshold``
+    (increasing in t), found by safeguarded Newton on each column.
+    """
+    tiny = torch.finfo(G.dtype).tiny
+    norms = torch.linalg.vector_norm(G, dim=0)
+    active = norms > threshold
+    if scales is None:
+        return G * torch.where(active, 1.0 - threshold / torch.clamp(norms, min=tiny), 0.0)
+    s = scales[:, None]
+    excess = torch.clamp(norms - threshold, min=tiny)
+    lo = threshold * scales.min() / excess
+    hi = threshold * scales.max() / excess
+    t = lo.clone()
+    for _ in range(60):
+        q = G / (s + t)
+        qn = torch.linalg.vector_norm(q, dim=0)
+        h = torch.where(active, t * qn - threshold, 0.0)
+        if float(torch.max(torch.abs(h))) <= 1e3 * torch.finfo(G.dtype).eps * threshold:
+            break
+        dh = qn - t * torch.sum(G**2 / (s + t) ** 3, dim=0) / torch.clamp(qn, min=tiny)
+        lo = torch.where(h < 0, t, lo)
+        hi = torch.where(h > 0, t, hi)
+        t = _safeguard(t - h / torch.clamp(dh, min=tiny), lo, hi)
+    return torch.where(active, G / (s + t), torch.zeros((), dtype=G.dtype, device=G.device))
+
+
+def _safeguard(newton: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """Newton's candidate where it lies inside the bracket [lo, hi], else the midpoint."""
+    bracketed = torch.isfinite(lo) & torch.isfinite(hi)
+    outside = (newton < lo) | (newton > hi)
+    return torch.where(bracketed & outside, 0.5 * (lo + hi), newton)
+
+
+def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, signs, max_newton=60):
+    """Solve the coupled part of the s-step: one scalar root per (row, output).
+
+    Per row i and output c, the s-step minimizes ``h/2 (sum_b sigma_b s_b + q - t)^2
+    + rho/2 (sum_b (s_b - v_b)^2 + (q - v_q)^2)`` over ``s >= 0`` (``q`` only with an
+    intercept). With ``phi = h (f - t)``: ``s_b = max(v_b - sigma_b phi/rho, 0)``,
+    ``q = v_q - phi/rho``, and ``phi`` is the root of the increasing piecewise-linear
+    ``r(phi) = phi - h (F(phi) - t)``. ``Von`` holds ``v`` where the pattern is on
+    and ``-inf`` elsewhere, so off entries drop out of ``F``; ``work`` and ``signs``
+    are scratch space. On return ``work`` holds ``max(Von - sigma phi / rho, 0)`` at
+    the returned ``phi``.
+    """
+    lo = torch.full_like(phi, -math.inf)
+    hi = torch.full_like(phi, math.inf)
+    rows = work.view(pb.n * pb.C, 2 * pb.P)
+    extra = 1.0 if pb.fit_intercept else 0.0
+    tol = 64 * pb.eps * (1.0 + float(torch.abs(h * target).max()))
+    previous = (math.inf, None)
+    for iteration in range(max_newton):
+        torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
+        rows.clamp_(min=0.0)
+        F = (rows @ pb.sigma_rows).view(pb.n, pb.C)
+        torch.sign(rows, out=signs)
+        count = (signs @ pb.ones_rows).view(pb.n, pb.C)
+        if pb.fit_intercept:
+            F = F + Vq - phi / rho
+        r = phi - h * (F - target)
+        largest = float(torch.abs(r).max())
+        # Exact up to rounding once no row changes its linear piece and the
+        # residual stops shrinking (float32 cannot reach the float64 threshold).
+        stalled = largest > 0.5 * previous[0] and torch.equal(count, previous[1])
+        if largest <= tol or stalled or iteration == max_newton - 1:
+            break
+        previous = (largest, count)
+        lo = torch.where(r < 0, torch.maximum(lo, phi), lo)
+        hi = torch.where(r > 0, torch.minimum(hi, phi), hi)
+        phi = _safeguard(phi - r / (1.0 + h * (count + extra) / rho), lo, hi)
+    return phi
+
+
+def _feasible_blocks(pb: _Problem, U, ZU, work):
+    """Move each block into its cone along its gate: ``u + t_b g_p(b)``, in place of ``ZU``.
+
+    ``t_b = max_i max(-(A_b u_b)_i, 0) / (A_b g_p)_i`` is the smallest step that
+    satisfies every constraint ``(A_b u)_i >= 0`` (the gate satisfies them all
+    strictly), so the returned blocks are feasible for the program and the network
+    they define has exactly the program's objective. ``ZU`` becomes ``Z`` times them.
+    """
+    A = pb.view(work)
+    torch.mul(pb.view(ZU), pb.cone_sign, out=A)
+    A.neg_().clamp_(min=0.0).div_(pb.gate_margins)
+    t = torch.nan_to_num(A.amax(dim=0), nan=0.0)  # (C, 2, P); 0/0 where both vanish
+    pb.view(ZU).add_(pb.gate_outputs * t)
+    steps = pb.gates[:, None, None, :] * t  # (K, C, 2, P)
+    return U + steps.reshape(U.shape)
+
+
+@dataclass
+class _Candidate:
+    """A network defined by blocks, with its objective J and its optimal intercept."""
+
+    blocks: torch.Tensor
+    intercept: torch.Tensor
+    objective: float
+
+
+def _network_candidate(pb: _Problem, U, ZU, b) -> _Candidate:
+    """Objective of the network ``sum_b sigma_b relu(Z u_b) + intercept`` (``ZU = Z U``)."""
+    loss = pb.loss
+    F = pb.signed_row_sums(torch.clamp(ZU, min=0.0))
+    intercept = loss.optimal_intercept(F, pb.Y, pb.c, b) if pb.fit_intercept else b
+    objective = float(loss.value(F + intercept, pb.Y, pb.c)) + pb.alpha * float(
+        torch.linalg.vector_norm(U, dim=0).sum())
+    return _Candidate(U, intercept, objective)
+
+
+def _dual_value(pb: _Problem, Lam, rho, F_s, work) -> float:
+    """Value of the dual at a feasible point built from the s-iterate and the duals.
+
+    ``Theta = C grad l(F_s)`` (re-centred when there is an intercept) with ``nu`` read
+    off the scaled duals: ``rho C lambda`` has the form ``sigma D theta - (2D - I) nu``
+    up to the projection below. The point is scaled by ``min(1, alpha / max_b
+    ||Z^T r_b||)`` into the dual feasible set, so its value bounds the optimum from below.
+    """
+    loss = pb.loss
+    Theta = pb.c[:, None] * loss.row_gradients(F_s, pb.Y)  # (n, C)
+    if pb.fit_intercept:
+        Theta = Theta - pb.c[:, None] * (Theta.sum(dim=0) / pb.c.sum())
+    r4 = pb.view(work)
+    torch.mul(pb.view(Lam), rho * pb.c[:, None, None, None], out=r4)
+    r4.mul_(pb.cone_sign)
+    cap = pb.sigma * Theta[:, :, None, None]
+    r4.copy_(torch.where(pb.on, torch.minimum(r4, cap), torch.clamp(r4, min=0.0)))
+    dual_norms = torch.linalg.vector_norm(pb.Z.T @ work, dim=0)
+    scale = min(1.0, pb.alpha / max(float(dual_norms.max()), 1e-300))
+    return -float(loss.conjugate(scale * Theta, pb.Y, pb.c))
+
+
+def solve_admm(
+    program: ConvexProgram,
+    *,
+    max_iter: int = 10_000,
+    tol: float = 1e-6,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float64,
+    rho: float | None = None,
+    relaxation: float = DEFAULT_RELAXATION,
+    check_every: int = DEFAULT_CHECK_EVERY,
+    adapt_rho: bool = True,
+    warm_start: ADMMState | None = None,
+    verbose: int = 0,
+) -> tuple[ConvexSolution, ADMMState]:
+    """Solve the convex BN program by ADMM to a relative duality gap of ``tol``.
+
+    Parameters
+    ----------
+    program : ConvexProgram
+    max_iter : int
+        Iteration limit; a :class:`~sklearn.exceptions.ConvergenceWarning` reports
+        the gap reached when it is hit.
+    tol : float
+        Target relative duality gap ``(P - D) / P``.
+    device : str or torch.device
+    dtype : torch.dtype
+        ``torch.float64`` (default) or ``torch.float32`` (faster; gaps to ~1e-5).
+    rho : float or None
+        Initial penalty; adapted every ``check_every`` iterations when ``adapt_rho``.
+    relaxation : float
+        Over-relaxation factor in (0, 2).
+    check_every : int
+        Iterations between certificate checks and penalty updates.
+    adapt_rho : bool
+    warm_start : ADMMState or None
+        Iterates of a previous solve on the same data and patterns.
+    verbose : int
+
+    Returns
+    -------
+    solution : ConvexSolution
+        ``certificate`` is the relative duality gap at the returned point.
+    state : ADMMState
+
+    Notes
+    -----
+    Scaled-form ADMM on ``min alpha sum ||u_b|| + L(F(s, q)) + I(s >= 0)`` subject to
+    ``A_b u_b = s_b`` and ``b = q_i``, in the metric ``C = diag(w)/N``:
+
+    .. math::
+
+        (u, b)^{k+1} &= \\arg\\min\\ \\alpha\\textstyle\\sum_b\\|u_b\\|
+            + \\tfrac{\\rho}{2}\\|A u - s^k + \\lambda^k\\|_C^2
+            + \\tfrac{\\rho}{2}\\|b - q^k + \\mu^k\\|_C^2\\\\
+        (s, q)^{k+1} &= \\arg\\min_{s\\ge 0}\\ L(F(s, q))
+            + \\tfrac{\\rho}{2}\\|\\hat a - s + \\lambda^k\\|_C^2
+            + \\tfrac{\\rho}{2}\\|\\hat b - q + \\mu^k\\|_C^2\\\\
+        \\lambda^{k+1} &= \\lambda^k + \\hat a - s^{k+1},\\qquad
+        \\mu^{k+1} = \\mu^k + \\hat b - q^{k+1},
+
+    with over-relaxed ``a-hat = theta A u + (1 - theta) s`` (likewise ``b-hat``).
+    Peak memory is about five (n_samples x n_blocks) arrays of ``dtype``.
+    """
+    start = time.perf_counter()
+    device = torch.device(device)
+    pb = _Problem(program, device, dtype)
+    loss = pb.loss
+    h = float(loss.curvature)
+    n, B, C = pb.n, pb.B, pb.C
+    as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device).clone()  # noqa: E731
+    zeros = lambda *shape: torch.zeros(shape, dtype=dtype, device=device)  # noqa: E731
+
+    if warm_start is not None:
+        U, b = as_t(warm_start.blocks), as_t(warm_start.intercept)
+        S, Q = as_t(warm_start.slacks), as_t(warm_start.copies)
+        Lam, LamQ = as_t(warm_start.duals), as_t(warm_start.copy_duals)
+        phi, F_cur = as_t(warm_start.roots), as_t(warm_start.outputs)
+        rho = warm_start.rho if rho is None else rho
+    else:
+        U, b, S, Lam = zeros(program.n_columns, B), zeros(C), zeros(n, B), zeros(n, B)
+        if pb.fit_intercept:
+            b = loss.optimal_intercept(zeros(n, C), pb.Y, pb.c, b)
+        Q, LamQ, phi = b.expand(n, C).clone(), zeros(n, C), zeros(n, C)
+        F_cur = Q.clone()
+        rho = 0.25 * h if rho is None else rho
+    T1, T2, T3 = (torch.empty((n, B), dtype=dtype, device=device) for _ in range(3))
+    S_signs = torch.empty((n * C, 2 * pb.P), dtype=dtype, device=device)
+    target = pb.Y
+
+    status, iteration = "max_iter", 0
+    best, best_gap = _Candidate(U, b, math.inf), math.inf
+    for iteration in range(1, max_iter + 1):
+        check = iteration % check_every == 0 or iteration == max_iter
+        # (u, b)-step
+        torch.sub(S, Lam, out=T1)
+        pb.view(T1).mul_(pb.cone_sign)
+        U = _group_shrink(pb.Zc.T @ T1, pb.alpha / rho, pb.scales)
+        if pb.fit_intercept:
+            b = pb.c @ (Q - LamQ) / pb.c.sum()
+        # A u for every block, over-relaxed
+        torch.matmul(pb.Z, U, out=T1)
+        pb.view(T1).mul_(pb.cone_sign)
+        if check:
+            S_old, Q_old = S.clone(), Q.clone()
+            r_primal = math.hypot(pb.weighted_norm(T1 - S), pb.weighted_norm(b - Q))
+        T1.mul_(relaxation).add_(S, alpha=1.0 - relaxation)
+        b_hat = relaxation * b + (1.0 - relaxation) * Q
+        # (s, q)-step
+        torch.add(T1, Lam, out=T2)
+        torch.clamp(T2, min=0.0, out=S)
+        pb.view(T2).add_(pb.off_offset)
+        Vq = b_hat + LamQ
+        if loss.name != "squared_error":
+            target = F_cur - loss.row_gradients(F_cur, pb.Y) / h
+        # T3 is left holding max(v - sigma phi / rho, 0) (zero where patterns are off)
+        phi = _row_roots(pb, pb.view(T2), Vq, target, h, phi, rho, pb.view(T3), S_signs)
+        pb.view(S).mul_(pb.off_float)
+        S.add_(T3)
+        Q = Vq - phi / rho if pb.fit_intercept else Q
+        F_cur = target + phi / h
+        # dual step
+        Lam.add_(T1).sub_(S)
+        LamQ = LamQ + b_hat - Q
+
+        if not check:
+            continue
+        torch.sub(S, S_old, out=T3)
+        pb.view(T3).mul_(pb.cone_sign)
+        r_dual = rho * math.hypot(float(torch.linalg.vector_norm(pb.Zc.T @ T3)),
+                                  float(torch.linalg.vector_norm(pb.c @ (Q - Q_old))))
+        del S_old, Q_old
+        # Two networks: the blocks as they are, and the blocks moved into their
+        # cones (feasible for the program, so J >= optimum); the dual bounds both.
+        torch.matmul(pb.Z, U, out=T2)
+        network = _network_candidate(pb, U, T2, b)
+        U_feasible = _feasible_blocks(pb, U, T2, T3)
+        feasible = _network_candidate(pb, U_feasible, T2, b)
+        dual = _dual_value(pb, Lam, rho, F_cur, T3)
+        gap = (feasible.objective - dual) / max(abs(feasible.objective), 1e-300)
+        for candidate in (feasible, network):
+            candidate_gap = (candidate.objective - dual) / max(abs(candidate.objective), 1e-300)
+            if candidate.objective < best.objective:
+                best, best_gap = candidate, candidate_gap
+        primal = feasible.objective
+        if verbose:
+            print(
+                f"[admm] iter {iteration:6d}  objective {primal:.10g} (network "
+                f"{network.objective:.10g})  gap {gap:.3e}  "
+                f"r_p {r_primal:.2e}  r_d {r_dual:.2e}  rho {rho:.3g}  "
+                f"{time.perf_counter() - start:.2f}s"
+            )
+        if gap <= tol:
+            status = "optimal"
+            best, best_gap = feasible, gap
+            break
+        if adapt_rho:
+            factor = 1.0
+            if r_primal > BALANCE_RATIO * r_dual:
+                factor = 2.0
+            elif r_dual > BALANCE_RATIO * r_primal:
+                factor = 0.5
+            if factor != 1.0:
+                rho *= factor
+                Lam.div_(factor)
+                LamQ = LamQ / factor
+
+    if status != "optimal":
+        warnings.warn(
+            f"ADMM stopped after max_iter={max_iter} iterations with a relative "
+            f"duality gap of {best_gap:.3e} > tol={tol:g}; increase max_iter or tol.",
+            ConvergenceWarning,
+        )
+    _, sign, output = program.block_layout()
+    to_np = lambda T: T.detach().to("cpu", torch.float64).numpy()  # noqa: E731
+    solution = ConvexSolution(
+        blocks=to_np(best.blocks), signs=sign, outputs=output, intercept=to_np(best.intercept),
+        objective=best.objective, n_iter=iteration, status=status, certificate=best_gap,
+    )
+    keep = lambda T: T.detach().to("cpu").numpy()  # noqa: E731  (compute dtype)
+    state = ADMMState(
+        blocks=keep(U), intercept=keep(b), slacks=keep(S), copies=keep(Q),
+        duals=keep(Lam), copy_duals=keep(LamQ), roots=keep(phi),
+        outputs=keep(F_cur), rho=rho,
+    )
+    return solution, state
