@@ -44,7 +44,7 @@ from .._program import ConvexProgram, ConvexSolution
 DEFAULT_RELAXATION = 1.6
 DEFAULT_CHECK_EVERY = 10
 #: Residual balancing: rho is doubled (halved) when the primal residual exceeds the
-#: dual one (or the reverse) by this factor.
+#: dual one (or the reverse) by this factor, checked with every certificate.
 BALANCE_RATIO = 10.0
 
 
@@ -322,7 +322,12 @@ def solve_admm(
         S, Q = as_t(warm_start.slacks), as_t(warm_start.copies)
         Lam, LamQ = as_t(warm_start.duals), as_t(warm_start.copy_duals)
         phi, F_cur = as_t(warm_start.roots), as_t(warm_start.outputs)
-        rho = warm_start.rho if rho is None else rho
+        # The penalty tuned for the previous problem can be far off for the new
+        # one: restart it, rescaling the scaled duals (rho * lambda is invariant).
+        new_rho = 0.25 * h if rho is None else rho
+        Lam.mul_(warm_start.rho / new_rho)
+        LamQ.mul_(warm_start.rho / new_rho)
+        rho = new_rho
     else:
         U, b, S, Lam = zeros(program.n_columns, B), zeros(C), zeros(n, B), zeros(n, B)
         if pb.fit_intercept:

@@ -1,0 +1,148 @@
+"""The first-order ADMM solver against the exact CVXPY reference on the same patterns."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from sk_convexbn import ConvexBNRegressor
+from sk_convexbn._losses import make_loss
+from sk_convexbn._patterns import sample_patterns
+from sk_convexbn._program import ConvexProgram
+from sk_convexbn._solvers import solve_admm, solve_cvxpy
+from sk_convexbn._whitening import Whitening
+
+from conftest import torch_objective
+
+
+def _program(seed, *, n=60, d=4, n_patterns=30, alpha=5e-3, n_outputs=1,
+             loss="squared_error", fit_intercept=True, weighted=False, power=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * np.linspace(2.0, 0.5, d)
+    f = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(n)
+    if loss == "squared_error":
+        Y = f[:, None] + 0.3 * rng.standard_normal((n, n_outputs))
+    elif n_outputs == 1:
+        Y = (f > np.median(f)).astype(float)[:, None]
+    else:
+        Y = np.eye(n_outputs)[np.digitize(f, np.quantile(f, np.linspace(0, 1, n_outputs + 1)[1:-1]))]
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    wh = Whitening.fit(X, w, spectral_power=power)
+    Z = wh.transform(X)
+    patterns, gates = sample_patterns(Z, n_patterns, np.random.RandomState(seed), return_gates=True)
+    return ConvexProgram(Z, Y, np.ones(n) if w is None else w, make_loss(loss, n_outputs), alpha,
+                         fit_intercept, patterns, wh.column_scales, gates)
+
+
+CASES = {
+    "regression": dict(seed=0),
+    "regression-seed1": dict(seed=1),
+    "regression-seed2": dict(seed=2, n=80, n_patterns=40),
+    "no-intercept": dict(seed=3, fit_intercept=False),
+    "multi-output": dict(seed=4, n_outputs=3),
+    "weighted": dict(seed=5, weighted=True),
+    "spectral": dict(seed=6, power=1.0),
+    "logistic": dict(seed=7, loss="log_loss", alpha=1e-2),
+    "softmax": dict(seed=8, loss="log_loss", n_outputs=3, alpha=1e-2),
+}
+
+
+def _reference(program):
+    # Clarabel cannot reach its default 1e-8 tolerances with the exponential cones of
+    # the log-losses (it reports "optimal_inaccurate"); 1e-7 it reaches.
+    params = {"tol_gap_rel": 1e-7, "tol_feas": 1e-7} if program.loss.name == "log_loss" else None
+    return solve_cvxpy(program, solver_params=params).objective
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_admm_matches_cvxpy_at_default_tol(case):
+    program = _program(**CASES[case])
+    reference = _reference(program)
+    solution, _ = solve_admm(program, tol=1e-4)
+    assert solution.status == "optimal"
+    # the returned blocks are feasible, so J >= optimum; the gap bounds it above
+    error = (solution.objective - reference) / reference
+    assert -1e-7 <= error <= solution.certificate <= 1e-4, (error, solution.certificate)
+
+
+@pytest.mark.parametrize("case", ["regression", "multi-output", "weighted"])
+def test_admm_matches_cvxpy_to_1e5(case):
+    program = _program(**CASES[case])
+    reference = _reference(program)
+    solution, _ = solve_admm(program, tol=1e-5, max_iter=50_000)
+    error = (solution.objective - reference) / reference
+    assert -1e-7 <= error <= 1e-5, error
+
+
+def test_program_objective_of_admm_blocks_is_their_network_J():
+    program = _program(0)
+    solution, _ = solve_admm(program, tol=1e-4)
+    masked = program.objective(solution.blocks, solution.intercept)
+    assert masked == pytest.approx(solution.objective, rel=1e-9)
+
+
+def test_estimator_with_admm_reports_an_honest_objective(rng):
+    X = rng.standard_normal((70, 3))
+    y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(70)
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="admm", random_state=0).fit(X, y)
+    assert model.solver_ == "admm" and 0 <= model.duality_gap_ <= 1e-4
+    assert model.objective_ == pytest.approx(torch_objective(model, X, y, 1e-2), rel=1e-6)
+    cvx = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="cvxpy", random_state=0).fit(X, y)
+    assert cvx.objective_ * (1 - 1e-7) <= model.objective_ <= cvx.objective_ * (1 + 1e-4)
+    with torch.no_grad():
+        out = model.to_torch()(torch.from_numpy(X))[:, 0].numpy()
+    np.testing.assert_allclose(out, model.predict(X), atol=1e-10)
+
+
+def test_max_iter_warns_with_the_gap_reached():
+    program = _program(0)
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=20 .*duality gap of [0-9.e+-]+ > tol"):
+        solution, _ = solve_admm(program, max_iter=20, tol=1e-8)
+    assert solution.n_iter == 20 and solution.status == "max_iter"
+    assert np.isfinite(solution.objective)
+
+
+def test_warm_start_along_alpha_saves_iterations(rng):
+    X = rng.standard_normal((70, 3))
+    y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(70)
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="admm", warm_start=True,
+                              random_state=0).fit(X, y)
+    model.set_params(alpha=1.2e-2).fit(X, y)
+    warm = model.n_iter_
+    cold = ConvexBNRegressor(alpha=1.2e-2, n_patterns=30, solver="admm",
+                             random_state=0).fit(X, y)
+    assert warm < cold.n_iter_
+    assert model.objective_ == pytest.approx(cold.objective_, rel=2e-4)
+
+
+def test_float32_compute():
+    program = _program(1)
+    reference = solve_cvxpy(program).objective
+    solution, state = solve_admm(program, tol=1e-3, dtype=torch.float32)
+    assert state.slacks.dtype == np.float32
+    error = (solution.objective - reference) / reference
+    assert -1e-5 <= error <= 1e-3
+
+
+def test_verbose_progress(capsys):
+    solve_admm(_program(0), tol=1e-3, verbose=1, check_every=5)
+    out = capsys.readouterr().out
+    assert "[admm] iter" in out and "gap" in out and "rho" in out
+
+
+def test_unavailable_device_is_a_clear_error(rng):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    X, y = rng.standard_normal((30, 2)), rng.standard_normal(30)
+    with pytest.raises(ValueError, match="no CUDA device"):
+        ConvexBNRegressor(solver="admm", device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="device must be"):
+        ConvexBNRegressor(solver="admm", device="tpu").fit(X, y)
+
+
+def test_unknown_admm_option(rng):
+    X, y = rng.standard_normal((30, 2)), rng.standard_normal(30)
+    with pytest.raises(ValueError, match="accepts.*check_every.*unknown.*'steps'"):
+        ConvexBNRegressor(solver="admm", solver_params={"steps": 3}).fit(X, y)
