@@ -17,6 +17,24 @@ import numpy as np
 from scipy import linalg
 
 
+def _spectrum(Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Singular values (descending), right singular vectors (rows) and numerical rank."""
+    n, d = Xs.shape
+    eps = np.finfo(np.float64).eps
+    if n >= 4 * d and d >= 256:
+        eigenvalues, vectors = linalg.eigh(Xs.T @ Xs, check_finite=False)
+        order = np.argsort(eigenvalues)[::-1]
+        eigenvalues, vectors = np.clip(eigenvalues[order], 0.0, None), vectors[:, order]
+        sigma = np.sqrt(eigenvalues)
+        threshold = np.sqrt(max(n, d) * eps) * (sigma[0] if sigma.size else 0.0)
+        Vt = np.ascontiguousarray(vectors.T)
+    else:
+        _, sigma, Vt = linalg.svd(Xs, full_matrices=False, check_finite=False)
+        threshold = max(n, d) * eps * (sigma[0] if sigma.size else 0.0)
+    rank = int(np.sum(sigma > threshold)) if sigma.size and sigma[0] > 0 else 0
+    return sigma, Vt, rank
+
+
 @dataclass(frozen=True)
 class Whitening:
     """Weighted centring and whitening of a training set.
@@ -83,8 +101,13 @@ class Whitening:
         With weights ``w`` (``N = sum w``), the weighted mean ``mu``, ``Xc = X - mu``
         and the SVD ``W^(1/2) Xc = U S V^T``, the whitened matrix is
         ``Z = [sqrt(N) Xc V S^-1 Lambda, 1]`` so that ``Z^T W Z = N diag(Lambda^2, 1)``.
-        The numerical rank uses the threshold ``max(n, d) * eps * sigma_1`` of
-        :func:`numpy.linalg.matrix_rank`.
+        The spectrum comes from an SVD, or, for tall data (``n >= 4 d`` with
+        ``d >= 256``), from the eigendecomposition of the ``d x d`` Gram matrix,
+        which is faster and needs no ``n x d`` factor. The numerical rank counts the
+        ``sigma_k > max(n, d) * eps * sigma_1`` (the threshold of
+        :func:`numpy.linalg.matrix_rank`) after an SVD and the
+        ``sigma_k > sqrt(max(n, d) * eps) * sigma_1`` after a Gram matrix, whose
+        small eigenvalues carry only that accuracy.
         """
         X = np.asarray(X, dtype=np.float64)
         n_samples, n_features = X.shape
@@ -98,16 +121,11 @@ class Whitening:
             mean = sample_weight @ X / total_weight
             Xs = (X - mean) * np.sqrt(sample_weight)[:, None]
 
-        _, sigma, Vt = linalg.svd(Xs, full_matrices=False, check_finite=False)
+        sigma, Vt, rank = _spectrum(Xs)
         # Fix the sign of each direction by the data alone, so that equivalent data
         # (weights versus repeated rows) gets the same Z and the same patterns.
         signs = np.sign(Vt[np.arange(Vt.shape[0]), np.argmax(np.abs(Vt), axis=1)])
         Vt *= np.where(signs == 0, 1.0, signs)[:, None]
-        if sigma.size and sigma[0] > 0:
-            threshold = max(n_samples, n_features) * np.finfo(np.float64).eps * sigma[0]
-            rank = int(np.sum(sigma > threshold))
-        else:
-            rank = 0
         if n_components is None:
             k = rank
         elif n_components > rank:

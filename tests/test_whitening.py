@@ -58,3 +58,13 @@ def test_penalty_factors(rng):
     factors = wh.penalty_factors(wh.components)
     sigma = wh.singular_values
     np.testing.assert_allclose(factors, (sigma[0] / sigma) ** 2, rtol=1e-10)
+
+
+def test_tall_data_uses_the_gram_route_accurately(rng):
+    X = rng.standard_normal((1100, 260)) @ rng.standard_normal((260, 260)) * 0.1
+    wh = Whitening.fit(X, n_components=100)
+    Z = wh.transform(X)
+    np.testing.assert_allclose(Z.T @ Z / 1100, np.eye(101), atol=1e-9)
+    _, s, _ = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(wh.singular_values, s[:100], rtol=1e-9)
+    assert wh.rank == 260

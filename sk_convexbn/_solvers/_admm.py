@@ -87,7 +87,6 @@ class _Problem:
         self.off_offset.masked_fill_(~self.on, -math.inf)
         self.sigma = torch.tensor([1.0, -1.0], dtype=dtype, device=device).view(1, 1, 2, 1)
         self.sigma_rows = self.sigma.view(2, 1).expand(2, P).reshape(2 * P)
-        self.ones_rows = torch.ones(2 * P, dtype=dtype, device=device)
         self.dtype, self.device = dtype, device
         self.eps = torch.finfo(dtype).eps
         if program.gates is None:
@@ -169,8 +168,8 @@ def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, signs, max_newt
         torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
         rows.clamp_(min=0.0)
         F = (rows @ pb.sigma_rows).view(pb.n, pb.C)
-        torch.sign(rows, out=signs)
-        count = (signs @ pb.ones_rows).view(pb.n, pb.C)
+        torch.gt(rows, 0.0, out=signs)
+        count = signs.sum(dim=1, dtype=pb.dtype).view(pb.n, pb.C)
         if pb.fit_intercept:
             F = F + Vq - phi / rho
         r = phi - h * (F - target)
@@ -213,10 +212,10 @@ class _Candidate:
     objective: float
 
 
-def _network_candidate(pb: _Problem, U, ZU, b) -> _Candidate:
+def _network_candidate(pb: _Problem, U, ZU, b, work) -> _Candidate:
     """Objective of the network ``sum_b sigma_b relu(Z u_b) + intercept`` (``ZU = Z U``)."""
     loss = pb.loss
-    F = pb.signed_row_sums(torch.clamp(ZU, min=0.0))
+    F = pb.signed_row_sums(torch.clamp(ZU, min=0.0, out=work))
     intercept = loss.optimal_intercept(F, pb.Y, pb.c, b) if pb.fit_intercept else b
     objective = float(loss.value(F + intercept, pb.Y, pb.c)) + pb.alpha * float(
         torch.linalg.vector_norm(U, dim=0).sum())
@@ -306,7 +305,8 @@ def solve_admm(
         \\mu^{k+1} = \\mu^k + \\hat b - q^{k+1},
 
     with over-relaxed ``a-hat = theta A u + (1 - theta) s`` (likewise ``b-hat``).
-    Peak memory is about five (n_samples x n_blocks) arrays of ``dtype``.
+    Memory: five (n_samples x n_blocks) arrays of ``dtype`` (slacks, duals, three
+    work arrays) and one of bools, besides ``Z`` and the boolean patterns.
     """
     start = time.perf_counter()
     device = torch.device(device)
@@ -336,7 +336,7 @@ def solve_admm(
         F_cur = Q.clone()
         rho = 0.25 * h if rho is None else rho
     T1, T2, T3 = (torch.empty((n, B), dtype=dtype, device=device) for _ in range(3))
-    S_signs = torch.empty((n * C, 2 * pb.P), dtype=dtype, device=device)
+    S_signs = torch.empty((n * C, 2 * pb.P), dtype=torch.bool, device=device)
     target = pb.Y
 
     status, iteration = "max_iter", 0
@@ -352,9 +352,11 @@ def solve_admm(
         # A u for every block, over-relaxed
         torch.matmul(pb.Z, U, out=T1)
         pb.view(T1).mul_(pb.cone_sign)
-        if check:
-            S_old, Q_old = S.clone(), Q.clone()
-            r_primal = math.hypot(pb.weighted_norm(T1 - S), pb.weighted_norm(b - Q))
+        if check:  # residuals without copies of n x blocks arrays
+            torch.sub(T1, S, out=T3)
+            r_primal = math.hypot(pb.weighted_norm(T3), pb.weighted_norm(b - Q))
+            torch.mul(pb.view(S), pb.cone_sign, out=pb.view(T3))
+            G_old, Q_old = pb.Zc.T @ T3, Q.clone()
         T1.mul_(relaxation).add_(S, alpha=1.0 - relaxation)
         b_hat = relaxation * b + (1.0 - relaxation) * Q
         # (s, q)-step
@@ -376,17 +378,15 @@ def solve_admm(
 
         if not check:
             continue
-        torch.sub(S, S_old, out=T3)
-        pb.view(T3).mul_(pb.cone_sign)
-        r_dual = rho * math.hypot(float(torch.linalg.vector_norm(pb.Zc.T @ T3)),
+        torch.mul(pb.view(S), pb.cone_sign, out=pb.view(T3))
+        r_dual = rho * math.hypot(float(torch.linalg.vector_norm(pb.Zc.T @ T3 - G_old)),
                                   float(torch.linalg.vector_norm(pb.c @ (Q - Q_old))))
-        del S_old, Q_old
         # Two networks: the blocks as they are, and the blocks moved into their
         # cones (feasible for the program, so J >= optimum); the dual bounds both.
         torch.matmul(pb.Z, U, out=T2)
-        network = _network_candidate(pb, U, T2, b)
+        network = _network_candidate(pb, U, T2, b, T3)
         U_feasible = _feasible_blocks(pb, U, T2, T3)
-        feasible = _network_candidate(pb, U_feasible, T2, b)
+        feasible = _network_candidate(pb, U_feasible, T2, b, T3)
         dual = _dual_value(pb, Lam, rho, F_cur, T3)
         gap = (feasible.objective - dual) / max(abs(feasible.objective), 1e-300)
         for candidate in (feasible, network):
