@@ -81,12 +81,14 @@ class _Problem:
             program.column_scales)
         self.on = torch.as_tensor(program.patterns, device=device).reshape(n, 1, 1, P)
         self.cone_sign = self.on.to(dtype) * 2.0 - 1.0  # +1 where on, -1 where off
-        self.off_float = 1.0 - self.on.to(dtype)
+        self.on_float = self.on.to(dtype)
+        self.off_float = 1.0 - self.on_float
         # added to v, it removes the entries where the pattern is off from the row sums
         self.off_offset = torch.zeros((n, 1, 1, P), dtype=dtype, device=device)
         self.off_offset.masked_fill_(~self.on, -math.inf)
         self.sigma = torch.tensor([1.0, -1.0], dtype=dtype, device=device).view(1, 1, 2, 1)
         self.sigma_rows = self.sigma.view(2, 1).expand(2, P).reshape(2 * P)
+        self.ones_rows = torch.ones(2 * P, dtype=dtype, device=device)
         self.dtype, self.device = dtype, device
         self.eps = torch.finfo(dtype).eps
         if program.gates is None:
@@ -106,7 +108,7 @@ class _Problem:
 
     def weighted_norm(self, T: torch.Tensor) -> float:
         """``||T||_C = sqrt(sum_i c_i ||T_i||^2)``."""
-        return float(torch.sqrt(self.c @ (T * T).sum(dim=1)))
+        return float(torch.sqrt(self.c @ torch.linalg.vector_norm(T, dim=1) ** 2))
 
 
 def _group_shrink(G: torch.Tensor, threshold: float, scales: torch.Tensor | None) -> torch.Tensor:
@@ -146,7 +148,7 @@ def _safeguard(newton: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torc
     return torch.where(bracketed & outside, 0.5 * (lo + hi), newton)
 
 
-def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, signs, max_newton=60):
+def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, max_newton=60):
     """Solve the coupled part of the s-step: one scalar root per (row, output).
 
     Per row i and output c, the s-step minimizes ``h/2 (sum_b sigma_b s_b + q - t)^2
@@ -154,9 +156,8 @@ def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, signs, max_newt
     intercept). With ``phi = h (f - t)``: ``s_b = max(v_b - sigma_b phi/rho, 0)``,
     ``q = v_q - phi/rho``, and ``phi`` is the root of the increasing piecewise-linear
     ``r(phi) = phi - h (F(phi) - t)``. ``Von`` holds ``v`` where the pattern is on
-    and ``-inf`` elsewhere, so off entries drop out of ``F``; ``work`` and ``signs``
-    are scratch space. On return ``work`` holds ``max(Von - sigma phi / rho, 0)`` at
-    the returned ``phi``.
+    and ``-inf`` elsewhere, so off entries drop out of ``F``; ``work`` is scratch
+    space, and on return holds ``max(Von - sigma phi / rho, 0)`` at the returned ``phi``.
     """
     lo = torch.full_like(phi, -math.inf)
     hi = torch.full_like(phi, math.inf)
@@ -168,8 +169,7 @@ def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, signs, max_newt
         torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
         rows.clamp_(min=0.0)
         F = (rows @ pb.sigma_rows).view(pb.n, pb.C)
-        torch.gt(rows, 0.0, out=signs)
-        count = signs.sum(dim=1, dtype=pb.dtype).view(pb.n, pb.C)
+        count = (rows.sign_() @ pb.ones_rows).view(pb.n, pb.C)  # active entries per row
         if pb.fit_intercept:
             F = F + Vq - phi / rho
         r = phi - h * (F - target)
@@ -183,6 +183,8 @@ def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, signs, max_newt
         lo = torch.where(r < 0, torch.maximum(lo, phi), lo)
         hi = torch.where(r > 0, torch.minimum(hi, phi), hi)
         phi = _safeguard(phi - r / (1.0 + h * (count + extra) / rho), lo, hi)
+    torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
+    rows.clamp_(min=0.0)
     return phi
 
 
@@ -198,7 +200,7 @@ def _feasible_blocks(pb: _Problem, U, ZU, work):
     torch.mul(pb.view(ZU), pb.cone_sign, out=A)
     A.neg_().clamp_(min=0.0).div_(pb.gate_margins)
     t = torch.nan_to_num(A.amax(dim=0), nan=0.0)  # (C, 2, P); 0/0 where both vanish
-    pb.view(ZU).add_(pb.gate_outputs * t)
+    pb.view(ZU).addcmul_(pb.gate_outputs, t)
     steps = pb.gates[:, None, None, :] * t  # (K, C, 2, P)
     return U + steps.reshape(U.shape)
 
@@ -222,7 +224,7 @@ def _network_candidate(pb: _Problem, U, ZU, b, work) -> _Candidate:
     return _Candidate(U, intercept, objective)
 
 
-def _dual_value(pb: _Problem, Lam, rho, F_s, work) -> float:
+def _dual_value(pb: _Problem, Lam, rho, F_s, work, scratch) -> float:
     """Value of the dual at a feasible point built from the s-iterate and the duals.
 
     ``Theta = C grad l(F_s)`` (re-centred when there is an intercept) with ``nu`` read
@@ -234,11 +236,16 @@ def _dual_value(pb: _Problem, Lam, rho, F_s, work) -> float:
     Theta = pb.c[:, None] * loss.row_gradients(F_s, pb.Y)  # (n, C)
     if pb.fit_intercept:
         Theta = Theta - pb.c[:, None] * (Theta.sum(dim=0) / pb.c.sum())
-    r4 = pb.view(work)
+    r4, tmp = pb.view(work), pb.view(scratch)
     torch.mul(pb.view(Lam), rho * pb.c[:, None, None, None], out=r4)
     r4.mul_(pb.cone_sign)
-    cap = pb.sigma * Theta[:, :, None, None]
-    r4.copy_(torch.where(pb.on, torch.minimum(r4, cap), torch.clamp(r4, min=0.0)))
+    # where on: min(r, sigma theta) = r - relu(r - sigma theta); where off: max(r, 0)
+    torch.sub(r4, pb.sigma * Theta[:, :, None, None], out=tmp)
+    tmp.clamp_(min=0.0).mul_(pb.on_float)
+    r4.sub_(tmp)
+    torch.neg(r4, out=tmp)
+    tmp.clamp_(min=0.0).mul_(pb.off_float)
+    r4.add_(tmp)
     dual_norms = torch.linalg.vector_norm(pb.Z.T @ work, dim=0)
     scale = min(1.0, pb.alpha / max(float(dual_norms.max()), 1e-300))
     return -float(loss.conjugate(scale * Theta, pb.Y, pb.c))
@@ -306,7 +313,7 @@ def solve_admm(
 
     with over-relaxed ``a-hat = theta A u + (1 - theta) s`` (likewise ``b-hat``).
     Memory: five (n_samples x n_blocks) arrays of ``dtype`` (slacks, duals, three
-    work arrays) and one of bools, besides ``Z`` and the boolean patterns.
+    work arrays), besides ``Z`` and the boolean patterns.
     """
     start = time.perf_counter()
     device = torch.device(device)
@@ -336,7 +343,6 @@ def solve_admm(
         F_cur = Q.clone()
         rho = 0.25 * h if rho is None else rho
     T1, T2, T3 = (torch.empty((n, B), dtype=dtype, device=device) for _ in range(3))
-    S_signs = torch.empty((n * C, 2 * pb.P), dtype=torch.bool, device=device)
     target = pb.Y
 
     status, iteration = "max_iter", 0
@@ -367,7 +373,7 @@ def solve_admm(
         if loss.name != "squared_error":
             target = F_cur - loss.row_gradients(F_cur, pb.Y) / h
         # T3 is left holding max(v - sigma phi / rho, 0) (zero where patterns are off)
-        phi = _row_roots(pb, pb.view(T2), Vq, target, h, phi, rho, pb.view(T3), S_signs)
+        phi = _row_roots(pb, pb.view(T2), Vq, target, h, phi, rho, pb.view(T3))
         pb.view(S).mul_(pb.off_float)
         S.add_(T3)
         Q = Vq - phi / rho if pb.fit_intercept else Q
@@ -387,7 +393,7 @@ def solve_admm(
         network = _network_candidate(pb, U, T2, b, T3)
         U_feasible = _feasible_blocks(pb, U, T2, T3)
         feasible = _network_candidate(pb, U_feasible, T2, b, T3)
-        dual = _dual_value(pb, Lam, rho, F_cur, T3)
+        dual = _dual_value(pb, Lam, rho, F_cur, T3, T2)
         gap = (feasible.objective - dual) / max(abs(feasible.objective), 1e-300)
         for candidate in (feasible, network):
             candidate_gap = (candidate.objective - dual) / max(abs(candidate.objective), 1e-300)
