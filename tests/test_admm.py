@@ -61,10 +61,12 @@ def test_admm_matches_cvxpy_at_default_tol(case):
     program = _program(**CASES[case])
     reference = _reference(program)
     solution, _ = solve_admm(program, tol=1e-4)
-    assert solution.status == "optimal"
-    # the returned blocks are feasible, so J >= optimum; the gap bounds it above
+    assert solution.status == "optimal" and solution.certificate <= 1e-4
     error = (solution.objective - reference) / reference
-    assert -1e-7 <= error <= solution.certificate <= 1e-4, (error, solution.certificate)
+    # Above, the duality gap certifies the error. Below, the network may beat the
+    # program's optimum by using other activation patterns while the cone
+    # constraints are violated by up to tol (relative): it stays within tol.
+    assert -1e-4 <= error <= solution.certificate * solution.objective / reference + 1e-12
 
 
 @pytest.mark.parametrize("case", ["regression", "multi-output", "weighted"])
@@ -73,24 +75,51 @@ def test_admm_matches_cvxpy_to_1e5(case):
     reference = _reference(program)
     solution, _ = solve_admm(program, tol=1e-5, max_iter=50_000)
     error = (solution.objective - reference) / reference
-    assert -1e-7 <= error <= 1e-5, error
+    assert abs(error) <= 1e-5, error
 
 
-def test_program_objective_of_admm_blocks_is_their_network_J():
+def _network_J(program, blocks, intercept):
+    _, sign, output = program.block_layout()
+    F = np.zeros((program.n_samples, program.n_outputs))
+    np.add.at(F.T, output, (np.maximum(program.Z @ blocks, 0.0) * sign).T)
+    return float(0.5 * program.row_coefficients @ ((F + intercept - program.targets) ** 2).sum(1)
+                 + program.alpha * np.linalg.norm(blocks, axis=0).sum())
+
+
+def test_reported_objective_is_the_network_J():
     program = _program(0)
     solution, _ = solve_admm(program, tol=1e-4)
-    masked = program.objective(solution.blocks, solution.intercept)
-    assert masked == pytest.approx(solution.objective, rel=1e-9)
+    assert solution.objective == pytest.approx(
+        _network_J(program, solution.blocks, solution.intercept), rel=1e-9)
+
+
+def test_blocks_moved_along_their_gates_are_feasible():
+    from sk_convexbn._solvers._admm import _Problem, _feasible_blocks
+
+    program = _program(1)
+    with pytest.warns(ConvergenceWarning):  # an unconverged iterate violates constraints
+        solution, _ = solve_admm(program, max_iter=200, tol=1e-9, check_every=200)
+    pb = _Problem(program, torch.device("cpu"), torch.float64)
+    U = torch.as_tensor(solution.blocks)
+    ZU = pb.Z @ U
+    feasible = _feasible_blocks(pb, U, ZU, torch.empty_like(ZU)).numpy()
+    pattern, _, _ = program.block_layout()
+    cone = (2.0 * program.patterns[:, pattern] - 1.0) * (program.Z @ feasible)
+    assert cone.min() >= -1e-12 * np.abs(cone).max()
+    np.testing.assert_allclose(ZU.numpy(), program.Z @ feasible, atol=1e-12)
+    # feasible blocks: the masked program objective is the network's J
+    assert program.objective(feasible, solution.intercept) == pytest.approx(
+        _network_J(program, feasible, solution.intercept), rel=1e-12)
 
 
 def test_estimator_with_admm_reports_an_honest_objective(rng):
     X = rng.standard_normal((70, 3))
     y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(70)
     model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="admm", random_state=0).fit(X, y)
-    assert model.solver_ == "admm" and 0 <= model.duality_gap_ <= 1e-4
+    assert model.solver_ == "admm" and model.duality_gap_ <= 1e-4
     assert model.objective_ == pytest.approx(torch_objective(model, X, y, 1e-2), rel=1e-6)
     cvx = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="cvxpy", random_state=0).fit(X, y)
-    assert cvx.objective_ * (1 - 1e-7) <= model.objective_ <= cvx.objective_ * (1 + 1e-4)
+    assert cvx.objective_ * (1 - 1e-4) <= model.objective_ <= cvx.objective_ * (1 + 1e-4)
     with torch.no_grad():
         out = model.to_torch()(torch.from_numpy(X))[:, 0].numpy()
     np.testing.assert_allclose(out, model.predict(X), atol=1e-10)
@@ -123,7 +152,7 @@ def test_float32_compute():
     solution, state = solve_admm(program, tol=1e-3, dtype=torch.float32)
     assert state.slacks.dtype == np.float32
     error = (solution.objective - reference) / reference
-    assert -1e-5 <= error <= 1e-3
+    assert -1e-3 <= error <= 1e-3
 
 
 def test_verbose_progress(capsys):

@@ -20,11 +20,14 @@ Blocks are laid out as ``(n_outputs, 2, n_patterns)`` (patterns innermost, so th
 broadcasts over rows and signs stay vectorized) and every (n x blocks) tensor is
 handled as one array: there is no Python loop over patterns or neurons.
 
-The stopping rule is the relative duality gap ``(P - D) / P``: ``P`` is J at the
-network the blocks define (ReLU, not pattern masks, so constraint violations count),
-``D`` the dual value at a dual-feasible point built from the ADMM multipliers. ``D``
-bounds the optimum over the sampled patterns from below, so ``gap <= tol`` certifies
-the returned network to be within ``tol`` (relative) of that optimum.
+The certificate is the relative duality gap ``(J - D) / J``: ``J`` is the objective
+of a network defined by the blocks (ReLU outputs, not pattern masks, so constraint
+violations count), ``D`` the value of the dual at a feasible point built from the
+ADMM multipliers, a lower bound on the optimum over the sampled patterns. Two
+networks are checked: the iterate itself, accepted when its gap and the relative
+violation of the cone constraints are both below ``tol``, and the iterate moved into
+its cones along each pattern's gate (feasible, so ``J`` is also an upper bound on
+the optimum), accepted when its gap is below ``tol``.
 """
 
 from __future__ import annotations
@@ -274,7 +277,8 @@ def solve_admm(
         Iteration limit; a :class:`~sklearn.exceptions.ConvergenceWarning` reports
         the gap reached when it is hit.
     tol : float
-        Target relative duality gap ``(P - D) / P``.
+        Target relative duality gap ``(J - D) / J`` (and, for an iterate that does
+        not satisfy the cone constraints exactly, target relative violation).
     device : str or torch.device
     dtype : torch.dtype
         ``torch.float64`` (default) or ``torch.float32`` (faster; gaps to ~1e-5).
@@ -292,7 +296,9 @@ def solve_admm(
     Returns
     -------
     solution : ConvexSolution
-        ``certificate`` is the relative duality gap at the returned point.
+        ``certificate`` is the relative duality gap at the returned network
+        (negative when that network, using activation patterns beyond the sampled
+        ones, beats the program's optimum).
     state : ADMMState
 
     Notes
@@ -361,6 +367,8 @@ def solve_admm(
         if check:  # residuals without copies of n x blocks arrays
             torch.sub(T1, S, out=T3)
             r_primal = math.hypot(pb.weighted_norm(T3), pb.weighted_norm(b - Q))
+            scale_primal = max(math.hypot(pb.weighted_norm(T1), float(torch.linalg.vector_norm(b))),
+                               math.hypot(pb.weighted_norm(S), pb.weighted_norm(Q)), 1e-300)
             torch.mul(pb.view(S), pb.cone_sign, out=pb.view(T3))
             G_old, Q_old = pb.Zc.T @ T3, Q.clone()
         T1.mul_(relaxation).add_(S, alpha=1.0 - relaxation)
@@ -387,29 +395,30 @@ def solve_admm(
         torch.mul(pb.view(S), pb.cone_sign, out=pb.view(T3))
         r_dual = rho * math.hypot(float(torch.linalg.vector_norm(pb.Zc.T @ T3 - G_old)),
                                   float(torch.linalg.vector_norm(pb.c @ (Q - Q_old))))
-        # Two networks: the blocks as they are, and the blocks moved into their
-        # cones (feasible for the program, so J >= optimum); the dual bounds both.
+        # Two networks: the blocks as they are (J may even beat the program's optimum
+        # while constraints are violated) and the blocks moved into their cones
+        # (feasible, J >= optimum). The dual value bounds the optimum from below.
         torch.matmul(pb.Z, U, out=T2)
         network = _network_candidate(pb, U, T2, b, T3)
-        U_feasible = _feasible_blocks(pb, U, T2, T3)
-        feasible = _network_candidate(pb, U_feasible, T2, b, T3)
+        feasible = _network_candidate(pb, _feasible_blocks(pb, U, T2, T3), T2, b, T3)
         dual = _dual_value(pb, Lam, rho, F_cur, T3, T2)
-        gap = (feasible.objective - dual) / max(abs(feasible.objective), 1e-300)
-        for candidate in (feasible, network):
-            candidate_gap = (candidate.objective - dual) / max(abs(candidate.objective), 1e-300)
-            if candidate.objective < best.objective:
-                best, best_gap = candidate, candidate_gap
-        primal = feasible.objective
+        gap_of = lambda cand: (cand.objective - dual) / max(abs(cand.objective), 1e-300)  # noqa: E731
+        violation = r_primal / scale_primal
         if verbose:
             print(
-                f"[admm] iter {iteration:6d}  objective {primal:.10g} (network "
-                f"{network.objective:.10g})  gap {gap:.3e}  "
-                f"r_p {r_primal:.2e}  r_d {r_dual:.2e}  rho {rho:.3g}  "
-                f"{time.perf_counter() - start:.2f}s"
+                f"[admm] iter {iteration:6d}  objective {network.objective:.10g}  "
+                f"gap {gap_of(network):.2e}  violation {violation:.2e}  feasible "
+                f"{feasible.objective:.10g} (gap {gap_of(feasible):.2e})  "
+                f"r_d {r_dual:.2e}  rho {rho:.3g}  {time.perf_counter() - start:.2f}s"
             )
-        if gap <= tol:
-            status = "optimal"
-            best, best_gap = feasible, gap
+        if gap_of(feasible) <= tol:
+            best, status = feasible, "optimal"
+        elif gap_of(network) <= tol and violation <= tol:
+            best, status = network, "optimal"
+        else:
+            best = min((best, feasible, network), key=lambda cand: cand.objective)
+        best_gap = gap_of(best)
+        if status == "optimal":
             break
         if adapt_rho:
             factor = 1.0

@@ -1,0 +1,257 @@
+"""Side-by-side comparison of the convex BN solvers on identical programs.
+
+Each (problem, solver) pair runs in its own subprocess (with a time limit and its
+own peak-memory reading) on the *same* whitened data, patterns and alpha. The
+objective of every solver is recomputed here, by our J, at the network its blocks
+define (ReLU outputs, not pattern masks).
+
+Problems
+  a  scikit-learn digits, standardized, stratified 80/20 split (train part),
+     10 classes, squared loss on one-hot targets, 100 gates
+  b  regression, n=2000, d=50, 100 gates
+  c  CIFAR-10 train set (50,000 images), standardized pixels, n_components=256,
+     200 gates, squared loss on one-hot targets (needs --cifar PATH)
+
+Solvers
+  admm   this library's first-order solver
+  cvxpy  CVXPY + Clarabel (the exact reference)
+  scnn   pyscnn's exact-ReLU ConvexReLU with its augmented-Lagrangian solver (AL)
+  mlp    scikit-learn MLPClassifier(hidden_layer_sizes=(100,)) (problem a only; not
+         the same objective: it is the speed yardstick of the issue)
+
+Usage
+  python benchmarks/solver_comparison.py --problems a b --solvers admm cvxpy scnn mlp
+  python benchmarks/solver_comparison.py --problems c --solvers admm --cifar ../shared/data/cifar10-jpg.tar.xz
+
+Writes benchmarks/results/solver_comparison.json (merging with earlier runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results" / "solver_comparison.json"
+ALPHA = {"a": 1e-3, "b": 1e-3, "c": 1e-3}
+
+
+def build_problem(name: str, cifar: str | None = None):
+    """The program of a benchmark problem (and raw data for the MLP yardstick)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from sk_convexbn._losses import make_loss
+    from sk_convexbn._patterns import sample_patterns
+    from sk_convexbn._program import ConvexProgram
+    from sk_convexbn._whitening import Whitening
+
+    n_components, n_gates = None, 100
+    if name == "a":
+        X, y = load_digits(return_X_y=True)
+        X, _, y, _ = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
+        X = StandardScaler().fit_transform(X)
+        Y = np.eye(10)[y]
+    elif name == "b":
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((2000, 50)) @ np.diag(np.geomspace(3.0, 0.1, 50))
+        directions = rng.standard_normal((50, 5))
+        y = np.maximum(X @ directions, 0.0) @ rng.standard_normal(5) + 0.1 * rng.standard_normal(2000)
+        Y = ((y - y.mean()) / y.std())[:, None]
+    elif name == "c":
+        from sk_convexbn.datasets import load_cifar10
+
+        data = load_cifar10(cifar)
+        X = data.X_train.reshape(len(data.X_train), -1).astype(np.float64) / 255.0
+        X -= X.mean(axis=0)
+        X /= X.std(axis=0)
+        y = data.y_train
+        Y = np.eye(10)[y]
+        n_components, n_gates = 256, 200
+    else:
+        raise ValueError(name)
+    whitening = Whitening.fit(X, n_components=n_components)
+    Z = whitening.transform(X)
+    patterns, gates = sample_patterns(Z, n_gates, np.random.RandomState(0), return_gates=True)
+    program = ConvexProgram(Z, Y, np.ones(len(Z)), make_loss("squared_error", Y.shape[1]),
+                            ALPHA[name], False, patterns, whitening.column_scales, gates)
+    return program, X, (y if name != "b" else Y[:, 0])
+
+
+def network_objective(program, blocks: np.ndarray, intercept: np.ndarray) -> float:
+    """Our J at the network of the blocks: sum_b sigma_b relu(Z u_b) e_c(b) + b."""
+    _, sign, output = program.block_layout()
+    F = np.zeros((program.n_samples, program.n_outputs))
+    for c in range(program.n_outputs):  # one GEMM per output keeps memory bounded
+        mine = output == c
+        F[:, c] = np.maximum(program.Z @ blocks[:, mine], 0.0) @ sign[mine]
+    F += intercept
+    data = 0.5 * np.sum(program.row_coefficients[:, None] * (F - program.targets) ** 2)
+    return float(data + program.alpha * np.linalg.norm(blocks, axis=0).sum())
+
+
+def run_solver(problem: str, solver: str, cifar: str | None, options: dict) -> dict:
+    start = time.perf_counter()
+    program, X, y = build_problem(problem, cifar)
+    setup = time.perf_counter() - start
+    info = {"n_samples": program.n_samples, "n_columns": program.n_columns,
+            "n_patterns": program.n_patterns, "n_outputs": program.n_outputs,
+            "n_blocks": program.n_blocks, "alpha": program.alpha, "setup_seconds": setup}
+    if solver == "admm":
+        import torch
+
+        from sk_convexbn._solvers import solve_admm
+
+        dtype = torch.float32 if options.get("float32") else torch.float64
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            solution, _ = solve_admm(program, tol=options.get("tol", 1e-4), dtype=dtype,
+                                     max_iter=options.get("max_iter", 10_000),
+                                     check_every=options.get("check_every", 10))
+        seconds = time.perf_counter() - start
+        blocks, intercept = solution.blocks, solution.intercept
+        info |= {"iterations": solution.n_iter, "status": solution.status,
+                 "certificate": solution.certificate, "dtype": str(dtype)}
+    elif solver == "cvxpy":
+        from sk_convexbn._solvers import solve_cvxpy
+
+        start = time.perf_counter()
+        solution = solve_cvxpy(program)
+        seconds = time.perf_counter() - start
+        blocks, intercept = solution.blocks, solution.intercept
+        info |= {"iterations": solution.n_iter, "status": solution.status}
+    elif solver == "scnn":
+        from scnn.metrics import Metrics
+        from scnn.models import ConvexReLU
+        from scnn.optimize import optimize_model
+        from scnn.regularizers import NeuronGL1
+        from scnn.solvers import AL
+
+        C = program.n_outputs
+        model = ConvexReLU(program.gates, c=C, bias=False)
+        start = time.perf_counter()
+        # scnn scales the squared loss by 1/(2 n c) where ours is 1/(2 n): its
+        # regularization alpha / c gives the identical problem (times 1/c).
+        fitted, _ = optimize_model(model, AL(model), Metrics(), program.Z, program.targets,
+                                   regularizer=NeuronGL1(program.alpha / C), return_convex=True,
+                                   unitize_data=False, dtype="float64")
+        seconds = time.perf_counter() - start
+        v, w = (np.asarray(p) for p in fitted.parameters)  # (C, P, K) each
+        K, P = program.n_columns, program.n_patterns
+        blocks = np.zeros((K, program.n_blocks))
+        layout = blocks.reshape(K, C, 2, P)
+        layout[:, :, 0, :] = v.transpose(2, 0, 1)
+        layout[:, :, 1, :] = w.transpose(2, 0, 1)
+        intercept = np.zeros(C)
+        info |= {"iterations": None, "status": "done"}
+    elif solver == "mlp":
+        from sklearn.neural_network import MLPClassifier
+
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mlp = MLPClassifier(hidden_layer_sizes=(100,), random_state=0).fit(X, y)
+        seconds = time.perf_counter() - start
+        info |= {"iterations": mlp.n_iter_, "status": "done", "objective": None,
+                 "note": "different objective (MLP loss); timing yardstick only"}
+        blocks = None
+    else:
+        raise ValueError(solver)
+    info["seconds"] = seconds
+    if blocks is not None:
+        info["objective"] = network_objective(program, blocks, intercept)
+        norms = np.linalg.norm(blocks, axis=0)
+        info["neurons"] = int(np.sum(norms > 1e-6 * max(norms.max(), 1e-300)))
+    info["peak_memory_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    return info
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Compare convex BN solvers side by side.")
+    parser.add_argument("--problems", nargs="+", default=["a", "b"], choices=["a", "b", "c"])
+    parser.add_argument("--solvers", nargs="+", default=["admm", "cvxpy", "scnn", "mlp"],
+                        choices=["admm", "cvxpy", "scnn", "mlp"])
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    parser.add_argument("--cifar", default=None, help="path of the CIFAR-10 archive")
+    parser.add_argument("--admm-tol", type=float, default=1e-4)
+    parser.add_argument("--admm-max-iter", type=int, default=10_000)
+    parser.add_argument("--admm-check-every", type=int, default=10)
+    parser.add_argument("--admm-float32", action="store_true")
+    parser.add_argument("--skip-cvxpy-above", type=float, default=1e6,
+                        help="skip CVXPY when n_samples * n_blocks exceeds this")
+    parser.add_argument("--worker", nargs=2, metavar=("PROBLEM", "SOLVER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    options = {"tol": args.admm_tol, "max_iter": args.admm_max_iter,
+               "check_every": args.admm_check_every, "float32": args.admm_float32}
+    if args.worker:
+        print(json.dumps(run_solver(*args.worker, args.cifar, options)))
+        return
+
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000}
+    for problem in args.problems:
+        for solver in args.solvers:
+            key = f"{problem}/{solver}"
+            if solver == "mlp" and problem != "a":
+                continue
+            if solver == "cvxpy" and sizes[problem] > args.skip_cvxpy_above:
+                results[key] = {"status": "skipped", "note": (
+                    f"{sizes[problem]:,} cone constraints: beyond what CVXPY can "
+                    "canonicalize in memory here")}
+                continue
+            command = [sys.executable, __file__, "--worker", problem, solver,
+                       "--admm-tol", str(args.admm_tol),
+                       "--admm-max-iter", str(args.admm_max_iter),
+                       "--admm-check-every", str(args.admm_check_every)]
+            if args.admm_float32:
+                command.append("--admm-float32")
+            if args.cifar:
+                command += ["--cifar", args.cifar]
+            print(f"running {key} ...", flush=True)
+            start = time.perf_counter()
+            try:
+                done = subprocess.run(command, capture_output=True, text=True,
+                                      timeout=args.timeout, env=os.environ.copy())
+                lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+                results[key] = (json.loads(lines[-1]) if done.returncode == 0 and lines else
+                                {"status": "failed", "note": done.stderr[-2000:]})
+            except subprocess.TimeoutExpired:
+                results[key] = {"status": "timeout",
+                                "note": f"no result within {args.timeout:.0f} s",
+                                "seconds": time.perf_counter() - start}
+            RESULTS.parent.mkdir(exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2))
+    print_table(results)
+    print(f"wrote {RESULTS}")
+
+
+def print_table(results: dict) -> None:
+    print(f"\n{'problem/solver':<16}{'seconds':>10}{'objective':>14}{'iters':>8}"
+          f"{'gap':>10}{'neurons':>9}{'mem GB':>8}  status")
+    for problem in "abc":
+        rows = {k.split("/")[1]: v for k, v in results.items() if k.startswith(problem + "/")}
+        admm = rows.get("admm", {})
+        for solver, r in rows.items():
+            fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+            print(f"{problem + '/' + solver:<16}{fmt(r.get('seconds'), '10.2f')}"
+                  f"{fmt(r.get('objective'), '14.8f')}{fmt(r.get('iterations'), '8d')}"
+                  f"{fmt(r.get('certificate'), '10.1e')}{fmt(r.get('neurons'), '9d')}"
+                  f"{fmt(r.get('peak_memory_gb'), '8.2f')}  {r.get('status', '')}")
+        if admm.get("seconds"):
+            for solver, r in rows.items():
+                if solver != "admm" and r.get("seconds"):
+                    print(f"    {solver} / admm time ratio: {r['seconds'] / admm['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
