@@ -2,12 +2,21 @@
 
 Estimators
 ----------
-ConvexBNRegressor
+ConvexBNRegressor, ConvexBNClassifier
     Trained by solving the equivalent convex program (exact, no local minima).
+GDBNRegressor, GDBNClassifier
+    The same network trained by gradient descent in PyTorch.
 """
 
-from ._convex import ConvexBNRegressor
+from ._convex import ConvexBNClassifier, ConvexBNRegressor
+from ._gd_estimators import GDBNClassifier, GDBNRegressor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ConvexBNRegressor", "__version__"]
+__all__ = [
+    "ConvexBNClassifier",
+    "ConvexBNRegressor",
+    "GDBNClassifier",
+    "GDBNRegressor",
+    "__version__",
+]

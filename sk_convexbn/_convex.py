@@ -7,12 +7,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._base import BNNetworkMixin, check_positive_sample_weight, resolve_device
+from ._classification import BNClassifierMixin
 from ._losses import make_loss
 from ._network import network_from_solution
 from ._patterns import sample_patterns
@@ -362,3 +363,157 @@ class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
         """
         F = self._forward(X)
         return F[:, 0] if self._y_ndim == 1 else F
+
+
+class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
+    """Batch-normalized ReLU network classifier trained to a certified optimum.
+
+    The network ``f(x) = sum_j relu(BN_j(x^T w_j)) v_j + b`` is trained by solving the
+    equivalent convex program (DESIGN: a group lasso over activation patterns of the
+    whitened data). Two classes use one output; ``C > 2`` classes use one output per
+    class, every neuron feeding one output, which keeps the program convex and exact
+    for the returned network.
+
+    Parameters
+    ----------
+    loss : {"log_loss", "squared_error"}, default="log_loss"
+        ``"log_loss"``: logistic loss on one logit (two classes) or softmax
+        cross-entropy (more classes); probabilities available. ``"squared_error"``:
+        squared loss on +-1 targets (two classes) or one-hot targets, as in the
+        paper; the closed form applies to full-row-rank data.
+    alpha : float, default=1e-3
+        Weight-decay strength (> 0) on the BN scales, BN shifts and output weights.
+    fit_intercept : bool, default=True
+        Whether to add an unregularized output bias per output.
+    n_patterns : int, default=100
+        Number of random gates drawn to sample activation patterns (shared by all
+        outputs; duplicates dropped).
+    n_components : int or None, default=None
+        Restrict first-layer weights to the top ``n_components`` principal directions.
+    spectral_power : float, default=0.0
+        Penalize low-variance BN directions more (``Lambda = diag((sigma_k /
+        sigma_1)^spectral_power)``); 0 is plain batch normalization.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplying ``sample_weight`` (as in
+        :class:`~sklearn.linear_model.LogisticRegression`).
+    solver : {"auto", "admm", "cvxpy", "closed_form"}, default="auto"
+        See :class:`ConvexBNRegressor`. ``"auto"``: the closed form where it applies
+        (squared loss, full row rank), CVXPY up to 50,000 cone constraints, ADMM above.
+    solver_params : dict or None, default=None
+        Options of the solver (see :class:`ConvexBNRegressor`).
+    max_iter : int, default=10000
+        Iteration limit of ADMM.
+    tol : float, default=1e-4
+        Relative duality gap at which ADMM stops.
+    warm_start : bool, default=False
+        Reuse the previous ADMM iterates when refitting on the same data.
+    device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
+        Where ADMM computes; fitted arrays are NumPy.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the gates that sample activation patterns.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    hidden_weights_ : ndarray of shape (n_features, n_neurons)
+    bn_mean_, bn_std_, bn_scale_, bn_shift_ : ndarray of shape (n_neurons,)
+        BN running statistics (training mean, standard deviation 1 by construction),
+        scale ``gamma`` and shift ``beta``.
+    output_weights_ : ndarray of shape (n_neurons, n_outputs)
+        ``n_outputs`` is 1 for two classes, else ``n_classes``.
+    intercept_ : ndarray of shape (n_outputs,)
+    objective_ : float
+        J on the training data at the returned network.
+    n_iter_ : int
+    duality_gap_ : float
+    solver_ : str
+    n_patterns_ : int
+    n_components_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    ConvexBNRegressor : the same model for regression.
+    sklearn.neural_network.MLPClassifier : a ReLU network trained by gradient descent.
+
+    Notes
+    -----
+    With ``N = sum_i w_i`` (sample and class weights),
+
+    .. math::
+
+        J = \\frac{1}{N}\\sum_i w_i\\, \\ell(f(x_i), y_i)
+          + \\frac{\\alpha}{2}\\sum_j \\big(\\gamma_j^2 + \\beta_j^2 + \\|v_j\\|^2\\big),
+
+    ``ell`` the logistic, softmax cross-entropy or squared loss on encoded targets.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_convexbn import ConvexBNClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = ConvexBNClassifier(alpha=1e-2, n_patterns=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_ConvexBNBase._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="log_loss",
+        alpha=1e-3,
+        fit_intercept=True,
+        n_patterns=100,
+        n_components=None,
+        spectral_power=0.0,
+        class_weight=None,
+        solver="auto",
+        solver_params=None,
+        max_iter=10_000,
+        tol=1e-4,
+        warm_start=False,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            alpha=alpha, fit_intercept=fit_intercept, n_patterns=n_patterns,
+            n_components=n_components, spectral_power=spectral_power, solver=solver,
+            solver_params=solver_params, max_iter=max_iter, tol=tol,
+            warm_start=warm_start, device=device, random_state=random_state,
+            verbose=verbose,
+        )
+        self.loss = loss
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network by solving the convex program.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (any type scikit-learn accepts).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Nonnegative weights, acting like repeated rows.
+
+        Returns
+        -------
+        self : ConvexBNClassifier
+        """
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                             ensure_min_samples=2)
+        sample_weight = check_positive_sample_weight(sample_weight, X)
+        Y, sample_weight = self._encode_targets(y, sample_weight)
+        return self._fit_convex(X, Y, sample_weight, self.loss)

@@ -24,6 +24,7 @@ def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable
     Returns
     -------
     problem : cvxpy.Problem
+        Its objective is ``N`` times the program's (``N = sum(sample_weight)``).
     blocks : cvxpy.Variable of shape (n_columns, n_blocks)
     intercept : cvxpy.Variable of shape (n_outputs,) or None
     """
@@ -41,8 +42,10 @@ def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable
     if program.fit_intercept:
         intercept = cp.Variable(C, name="intercept")
         F = F + np.ones((n, 1)) @ cp.reshape(intercept, (1, C), order="C")
-    data = program.row_coefficients @ program.loss.cvxpy_rows(F, program.targets)
-    penalty = program.alpha * cp.sum(cp.norm(U, 2, axis=0))
+    # The sum form N * J (weights w rather than w / N) is better scaled for the
+    # interior-point solver: with exponential cones the mean form can stall.
+    data = program.sample_weight @ program.loss.cvxpy_rows(F, program.targets)
+    penalty = program.total_weight * program.alpha * cp.sum(cp.norm(U, 2, axis=0))
     problem = cp.Problem(cp.Minimize(data + penalty), [cp.multiply(cone_signs, ZU) >= 0])
     return problem, U, intercept
 
@@ -107,7 +110,7 @@ def solve_cvxpy(
         print(
             f"[cvxpy] {problem.size_metrics.num_scalar_variables} variables, "
             f"{problem.size_metrics.num_scalar_leq_constr} inequalities: "
-            f"status={problem.status}, objective={problem.value:.8g}, "
+            f"status={problem.status}, objective={problem.value / program.total_weight:.8g}, "
             f"{n_iter} iterations, {time.perf_counter() - start:.2f}s"
         )
     _, sign, output = program.block_layout()
@@ -117,7 +120,7 @@ def solve_cvxpy(
         outputs=output,
         intercept=(np.zeros(program.n_outputs) if intercept is None
                    else np.asarray(intercept.value, dtype=np.float64).ravel()),
-        objective=float(problem.value),
+        objective=float(problem.value) / program.total_weight,
         n_iter=n_iter,
         status=str(problem.status),
     )

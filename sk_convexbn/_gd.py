@@ -1,0 +1,230 @@
+"""Gradient-descent training of the non-convex BN network in PyTorch.
+
+The model is the usual ``Linear -> BatchNorm1d -> ReLU -> Linear`` with BN in
+training mode (batch statistics), trained on the objective J of the library:
+weight decay on the BN scales and shifts and on the output weights, none on the
+first layer (BN makes the network invariant to the scale of each hidden weight
+vector, so that decay is vacuous and not part of J).
+
+``train_bn_network`` takes validated arrays and returns the trained parameters and
+the per-epoch history; the estimators in :mod:`sk_convexbn._gd_estimators` only
+validate and translate.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ._losses import Loss
+
+
+@dataclass
+class GDResult:
+    """Trained parameters (NumPy) and the history of a gradient-descent run."""
+
+    hidden_weights: np.ndarray  # (n_features, n_neurons), in input space
+    bn_scale: np.ndarray
+    bn_shift: np.ndarray
+    output_weights: np.ndarray  # (n_neurons, n_outputs)
+    intercept: np.ndarray
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    n_iter: int = 0
+    best_epoch: int | None = None
+
+
+@dataclass
+class GDConfig:
+    """Settings of :func:`train_bn_network` (names as in scikit-learn's MLP)."""
+
+    solver: str = "adam"
+    learning_rate_init: float = 1e-2
+    momentum: float = 0.9
+    batch_size: int | None = None
+    max_iter: int = 1000
+    tol: float = 1e-6
+    n_iter_no_change: int = 50
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    verbose: int = 0
+
+
+class BNNet(torch.nn.Module):
+    """``relu(gamma * (X W - mean_B) / std_B + beta) V + b`` with batch statistics.
+
+    ``W = basis @ C`` when a basis of first-layer directions is given (the top
+    principal directions, for ``n_components``), else ``W = C``. BN statistics are
+    the (weighted) mean and biased standard deviation of the batch, without ``eps``
+    (a neuron with a constant pre-activation gets a tiny floor instead).
+    """
+
+    def __init__(self, C, gamma, beta, V, b, basis=None):
+        super().__init__()
+        self.C = torch.nn.Parameter(C)
+        self.gamma = torch.nn.Parameter(gamma)
+        self.beta = torch.nn.Parameter(beta)
+        self.V = torch.nn.Parameter(V)
+        self.b = torch.nn.Parameter(b)
+        self.register_buffer("basis", basis if basis is not None else torch.empty(0))
+
+    @property
+    def W(self) -> torch.Tensor:
+        return self.basis @ self.C if self.basis.numel() else self.C
+
+    def forward(self, X: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """Outputs on a batch ``X`` with row weights ``c`` (summing to 1)."""
+        H = X @ self.W
+        mean = c @ H
+        var = c @ (H - mean) ** 2
+        tiny = torch.finfo(H.dtype).tiny ** 0.5
+        A = self.gamma * (H - mean) / torch.sqrt(torch.clamp(var, min=tiny)) + self.beta
+        return torch.relu(A) @ self.V + self.b
+
+
+def objective(
+    net: BNNet, X, Y, c, loss: Loss, alpha: float, penalty_map: torch.Tensor | None
+) -> torch.Tensor:
+    """J on a batch: ``sum_i c_i l(f(x_i), y_i) + alpha/2 (sum kappa gamma^2 + beta^2 + ||V||^2)``.
+
+    ``penalty_map`` (k, n_features) maps a hidden weight vector ``w`` to
+    ``Lambda^-1 S V^T w`` and its companion ``S V^T w`` is recovered with the same
+    basis; ``kappa = ||Lambda^-1 S V^T w||^2 / ||S V^T w||^2`` (1 without spectral
+    weighting, ``penalty_map=None``).
+    """
+    F = net(X, c)
+    data = loss.value(F, Y, c)
+    gamma2 = net.gamma**2
+    if penalty_map is not None:
+        W = net.W
+        weighted, plain = penalty_map[0] @ W, penalty_map[1] @ W
+        gamma2 = gamma2 * (weighted**2).sum(0) / torch.clamp((plain**2).sum(0), min=1e-300)
+    penalty = gamma2.sum() + (net.beta**2).sum() + (net.V**2).sum()
+    return data + 0.5 * alpha * penalty
+
+
+def _make_optimizer(params, config: GDConfig):
+    if config.solver == "adam":
+        return torch.optim.Adam(params, lr=config.learning_rate_init)
+    if config.solver == "sgd":
+        return torch.optim.SGD(params, lr=config.learning_rate_init, momentum=config.momentum,
+                               nesterov=config.momentum > 0)
+    if config.solver == "lbfgs":
+        return torch.optim.LBFGS(params, lr=config.learning_rate_init, max_iter=20,
+                                 history_size=20, line_search_fn="strong_wolfe")
+    raise ValueError(f"unknown solver {config.solver!r}")
+
+
+def train_bn_network(
+    net: BNNet,
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    w: torch.Tensor,
+    loss: Loss,
+    alpha: float,
+    config: GDConfig,
+    generator: torch.Generator,
+    *,
+    penalty_map: torch.Tensor | None = None,
+    validation: tuple | None = None,
+    score=None,
+) -> GDResult:
+    """Minimize J over the network's parameters by a torch optimizer, in place.
+
+    Parameters
+    ----------
+    net : BNNet
+        Initial parameters (trained in place).
+    X, Y : torch.Tensor
+        Training rows and encoded targets.
+    w : torch.Tensor
+        Positive row weights.
+    loss : Loss
+    alpha : float
+    config : GDConfig
+    generator : torch.Generator
+        Shuffles the mini-batches (the run is reproducible on CPU).
+    penalty_map : torch.Tensor or None
+        Spectral weighting of the penalty (see :func:`objective`).
+    validation : tuple (X_val, y_val) or None
+        With ``config.early_stopping``, rows scored after every epoch by ``score``.
+    score : callable (net) -> float or None
+        Higher is better; the best epoch's parameters are restored at the end.
+
+    Returns
+    -------
+    GDResult
+        ``loss_curve`` holds, per epoch, the mean of the batch objectives (the full
+        objective J with full batches).
+
+    Notes
+    -----
+    Stopping: after ``n_iter_no_change`` epochs without an improvement of the loss
+    (or, with early stopping, of the validation score) larger than ``tol``, as in
+    :class:`sklearn.neural_network.MLPClassifier`; else after ``max_iter`` epochs.
+    """
+    n = X.shape[0]
+    batch = n if config.batch_size is None else min(int(config.batch_size), n)
+    params = list(net.parameters())
+    optimizer = _make_optimizer(params, config)
+    result = GDResult(*(None,) * 5)
+    best_value, best_state, stale = math.inf, None, 0
+    start = time.perf_counter()
+    epoch = 0
+    for epoch in range(1, config.max_iter + 1):
+        order = (torch.randperm(n, generator=generator, device="cpu").to(X.device)
+                 if batch < n else None)
+        total = 0.0
+        for first in range(0, n, batch):
+            rows = order[first:first + batch] if order is not None else slice(None)
+            Xb, Yb, wb = X[rows], Y[rows], w[rows]
+            cb = wb / wb.sum()
+
+            def closure():
+                optimizer.zero_grad()
+                value = objective(net, Xb, Yb, cb, loss, alpha, penalty_map)
+                value.backward()
+                return value
+
+            value = optimizer.step(closure)
+            total += float(value.detach()) * float(wb.sum())
+        epoch_loss = total / float(w.sum())
+        if not math.isfinite(epoch_loss):
+            raise FloatingPointError(
+                f"the objective became {epoch_loss} at epoch {epoch}: lower "
+                "learning_rate_init or use solver='lbfgs'."
+            )
+        result.loss_curve.append(epoch_loss)
+        if config.early_stopping:
+            current = -score(net)
+            result.validation_scores.append(-current)
+        else:
+            current = epoch_loss
+        if current < best_value - config.tol:
+            stale = 0
+        else:
+            stale += 1
+        if current < best_value:
+            best_value = current
+            result.best_epoch = epoch
+            if config.early_stopping:
+                best_state = copy.deepcopy(net.state_dict())
+        if config.verbose:
+            extra = f", validation score {-current:.6f}" if config.early_stopping else ""
+            print(f"Iteration {epoch}, loss = {epoch_loss:.8f}{extra}  "
+                  f"({time.perf_counter() - start:.2f}s)")
+        if stale >= config.n_iter_no_change:
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    result.n_iter = epoch
+    to_np = lambda t: t.detach().to("cpu", torch.float64).numpy()  # noqa: E731
+    result.hidden_weights = to_np(net.W)
+    result.bn_scale, result.bn_shift = to_np(net.gamma), to_np(net.beta)
+    result.output_weights, result.intercept = to_np(net.V), to_np(net.b)
+    return result

@@ -1,0 +1,493 @@
+"""Estimators that train the BN network by gradient descent (PyTorch)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+from ._base import BNNetworkMixin, check_positive_sample_weight, resolve_device
+from ._classification import BNClassifierMixin
+from ._gd import BNNet, GDConfig, train_bn_network
+from ._losses import make_loss
+from ._network import normalized_network
+from ._whitening import Whitening
+
+
+def _width(hidden_layer_sizes) -> int:
+    sizes = (hidden_layer_sizes,) if isinstance(hidden_layer_sizes, Integral) else tuple(
+        hidden_layer_sizes)
+    if len(sizes) != 1 or not isinstance(sizes[0], Integral) or sizes[0] < 1:
+        raise ValueError(
+            "hidden_layer_sizes must be a positive int or a 1-tuple such as (100,): the "
+            f"network has exactly one hidden layer; got {hidden_layer_sizes!r}."
+        )
+    return int(sizes[0])
+
+
+class _GDBNBase(BNNetworkMixin, BaseEstimator):
+    """Shared parameters and fitting path of the gradient-descent estimators."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "spectral_power": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "warm_start": ["boolean"],
+        "init": [None, BNNetworkMixin],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(100,),
+        alpha=1e-3,
+        fit_intercept=True,
+        n_components=None,
+        spectral_power=0.0,
+        solver="adam",
+        learning_rate_init=1e-2,
+        momentum=0.9,
+        batch_size=None,
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=50,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        init=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.n_components = n_components
+        self.spectral_power = spectral_power
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.init = init
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _initial_parameters(self, n_features, n_outputs, Y, c, basis, generator, dtype):
+        """Parameters to start from: the previous fit, ``init``'s network, or random."""
+        source = None
+        if self.warm_start and hasattr(self, "hidden_weights_"):
+            source = self
+        elif self.init is not None:
+            source = self.init
+            if not hasattr(source, "hidden_weights_"):
+                raise ValueError("init must be a fitted estimator of sk_convexbn.")
+        if source is not None:
+            W = np.asarray(source.hidden_weights_, dtype=np.float64)
+            if W.shape[0] != n_features or source.output_weights_.shape[1] != n_outputs:
+                raise ValueError(
+                    f"the network to start from has {W.shape[0]} inputs and "
+                    f"{source.output_weights_.shape[1]} outputs; this data needs "
+                    f"{n_features} and {n_outputs}."
+                )
+            C = W if basis is None else basis.T @ W  # the part in the principal subspace
+            as_t = lambda a: torch.as_tensor(np.array(a, dtype=np.float64), dtype=dtype)  # noqa: E731
+            return (as_t(C), as_t(source.bn_scale_), as_t(source.bn_shift_),
+                    as_t(source.output_weights_), as_t(source.intercept_))
+        width = _width(self.hidden_layer_sizes)
+        rows = n_features if basis is None else basis.shape[1]
+        C = torch.randn(rows, width, generator=generator, dtype=dtype)
+        gamma = torch.ones(width, dtype=dtype)
+        beta = torch.zeros(width, dtype=dtype)
+        bound = 1.0 / np.sqrt(width)
+        V = (torch.rand(width, n_outputs, generator=generator, dtype=dtype) * 2 - 1) * bound
+        b = torch.as_tensor(c @ Y if self.fit_intercept else np.zeros(n_outputs), dtype=dtype)
+        return C, gamma, beta, V, b
+
+    def _validation_score(self, net, X_train, c_train, X_val, Y_val):
+        """Score of the held-out rows (higher is better); see the subclasses."""
+        raise NotImplementedError
+
+    def _fit_gd(self, X, Y, sample_weight, loss_name, y_labels=None):
+        """Train on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
+        if sample_weight is not None:
+            positive = sample_weight > 0
+            X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
+            y_labels = None if y_labels is None else y_labels[positive]
+        X = np.asarray(X, dtype=np.float64)
+        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        device = resolve_device(self.device)
+        dtype = torch.float64 if device.type == "cpu" else torch.float32
+        rng = check_random_state(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+
+        X_fit, Y_fit, w_fit, validation = X, Y, weights, None
+        if self.early_stopping:
+            stratify = y_labels if (y_labels is not None and self._stratify) else None
+            X_fit, X_val, Y_fit, Y_val, w_fit, _ = train_test_split(
+                X, Y, weights, test_size=self.validation_fraction, random_state=rng,
+                stratify=stratify)
+            validation = (X_val, Y_val)
+
+        whitening = Whitening.fit(X_fit, None if sample_weight is None else w_fit,
+                                  n_components=self.n_components,
+                                  spectral_power=self.spectral_power)
+        if whitening.n_directions == 0:
+            raise ValueError("X has no variance: a batch-normalized network cannot use it.")
+        basis = whitening.components if self.n_components is not None else None
+        loss = make_loss(loss_name, Y.shape[1])
+        c_fit = w_fit / w_fit.sum()
+        C, gamma, beta, V, b = self._initial_parameters(
+            X.shape[1], Y.shape[1], Y_fit, c_fit, basis, generator, dtype)
+        as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+        net = BNNet(C, gamma, beta, V, b, None if basis is None else as_t(basis)).to(device)
+        if not self.fit_intercept:
+            net.b.requires_grad_(False)
+        penalty_map = None
+        if self.spectral_power:
+            plain = whitening.components.T * whitening.singular_values[:, None]
+            penalty_map = as_t(np.stack([plain / whitening.spectral_weights[:, None], plain]))
+        config = GDConfig(
+            solver=self.solver, learning_rate_init=self.learning_rate_init,
+            momentum=self.momentum, batch_size=self.batch_size, max_iter=self.max_iter,
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            early_stopping=self.early_stopping, verbose=self.verbose,
+        )
+        X_t, Y_t, w_t = as_t(X_fit), as_t(Y_fit), as_t(w_fit)
+        score = None
+        if validation is not None:
+            X_val_t = as_t(validation[0])
+            score = lambda net: self._validation_score(  # noqa: E731
+                net, X_t, w_t / w_t.sum(), X_val_t, validation[1])
+        result = train_bn_network(net, X_t, Y_t, w_t, loss, float(self.alpha), config,
+                                  generator, penalty_map=penalty_map, validation=validation,
+                                  score=score)
+        fit_weights = None if sample_weight is None else w_fit
+        network = normalized_network(X_fit, fit_weights, result.hidden_weights, result.bn_scale,
+                                     result.bn_shift, result.output_weights, result.intercept)
+        self._store_network(network)
+        self.objective_ = network.objective(X_fit, Y_fit, fit_weights, loss, float(self.alpha),
+                                            whitening.penalty_factors(network.hidden_weights))
+        self.loss_curve_ = result.loss_curve
+        self.n_iter_ = result.n_iter
+        if self.early_stopping:
+            self.validation_scores_ = result.validation_scores
+            self.best_validation_score_ = max(result.validation_scores)
+        return self
+
+    @staticmethod
+    def _outputs_with_training_statistics(net, X_train, c_train, X):
+        """Eval-mode outputs on ``X`` with BN statistics of the training rows."""
+        with torch.no_grad():
+            W = net.W
+            H = X_train @ W
+            mean = c_train @ H
+            std = torch.sqrt(torch.clamp(c_train @ (H - mean) ** 2, min=1e-300))
+            A = torch.relu(net.gamma * (X @ W - mean) / std + net.beta)
+            return A @ net.V + net.b
+
+
+_SHARED_PARAMETERS_DOC = """
+    hidden_layer_sizes : int or tuple of one int, default=(100,)
+        Width of the (single) hidden layer, named as in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+    alpha : float, default=1e-3
+        Weight decay on the BN scales, BN shifts and output weights (the ``alpha``
+        of J, the same as the convex estimators').
+    fit_intercept : bool, default=True
+        Whether the output layer has a (non-decayed) bias.
+    n_components : int or None, default=None
+        Restrict the first-layer weights to the top ``n_components`` principal
+        directions of the training data (trained as ``W = V_k C``).
+    spectral_power : float, default=0.0
+        Penalize BN directions of low variance more, as the convex estimators do:
+        ``gamma^2`` is weighted by ``||Lambda^-1 q||^2``.
+    solver : {"adam", "sgd", "lbfgs"}, default="adam"
+        ``"sgd"`` uses Nesterov momentum ``momentum``; ``"lbfgs"`` is full-batch
+        L-BFGS with a strong-Wolfe line search (one epoch = one ``step``).
+    learning_rate_init : float, default=1e-2
+    momentum : float, default=0.9
+        Momentum of ``"sgd"``.
+    batch_size : int or None, default=None
+        ``None`` trains on the full batch: BN statistics are those of the training
+        set, the setting in which the network and the convex program coincide. With
+        mini-batches BN uses batch statistics during training; the stored
+        ``bn_mean_`` and ``bn_std_`` are recomputed on the whole training set at the
+        end (not running averages), so ``objective_`` and predictions use them.
+    max_iter : int, default=1000
+        Maximum number of epochs.
+    tol : float, default=1e-6
+        Improvement of the epoch loss (or validation score) below which an epoch
+        counts as no change.
+    n_iter_no_change : int, default=50
+        Epochs without change before stopping.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows, stop on their score
+        and restore the best epoch's weights.
+    validation_fraction : float, default=0.1
+    warm_start : bool, default=False
+        Continue from the previous fit's weights.
+    init : fitted estimator of sk_convexbn or None, default=None
+        Start from that estimator's network (e.g. a convex solution to fine-tune);
+        its width replaces ``hidden_layer_sizes``.
+    device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
+        Where training runs (float64 on the CPU, float32 on CUDA); fitted arrays
+        are NumPy.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, batch shuffling and the validation split (a local
+        torch.Generator; global states are untouched).
+    verbose : int, default=0
+        Print one line per epoch.
+"""
+
+_SHARED_ATTRIBUTES_DOC = """
+    hidden_weights_ : ndarray of shape (n_features, n_neurons)
+        First-layer weights, rescaled to unit training standard deviation (BN
+        makes the network invariant to that scale).
+    bn_mean_, bn_std_, bn_scale_, bn_shift_ : ndarray of shape (n_neurons,)
+        Training statistics of the pre-activations and BN scale and shift.
+    output_weights_ : ndarray of shape (n_neurons, n_outputs)
+    intercept_ : ndarray of shape (n_outputs,)
+    objective_ : float
+        J on the training rows (all of them, or the non-validation ones) at the
+        returned network.
+    loss_curve_ : list of float
+        Mean objective over the batches of each epoch.
+    n_iter_ : int
+        Number of epochs run.
+    validation_scores_ : list of float
+        With ``early_stopping``: the score of the held-out rows after each epoch.
+    best_validation_score_ : float
+        With ``early_stopping``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+"""
+
+
+class GDBNRegressor(RegressorMixin, _GDBNBase):
+    __doc__ = f"""Batch-normalized ReLU network regressor trained by gradient descent.
+
+    The usual non-convex ``Linear -> BatchNorm1d -> ReLU -> Linear`` network,
+    trained in PyTorch on the same objective J as :class:`ConvexBNRegressor`, so
+    that what gradient descent finds can be compared with the certified optimum.
+
+    Parameters
+    ----------{_SHARED_PARAMETERS_DOC}
+    Attributes
+    ----------{_SHARED_ATTRIBUTES_DOC}
+    See Also
+    --------
+    ConvexBNRegressor : the same network trained by convex optimization.
+
+    Notes
+    -----
+    .. math::
+
+        J = \\frac{{1}}{{N}}\\sum_i w_i \\tfrac12\\|f(x_i) - y_i\\|^2
+          + \\frac{{\\alpha}}{{2}}\\sum_j \\big(\\gamma_j^2 + \\beta_j^2 + \\|v_j\\|^2\\big)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_convexbn import GDBNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 2))
+    >>> y = np.abs(X[:, 0])
+    >>> model = GDBNRegressor(hidden_layer_sizes=20, max_iter=300, random_state=0).fit(X, y)
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network by gradient descent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Nonnegative weights (BN statistics are weighted too).
+
+        Returns
+        -------
+        self : GDBNRegressor
+        """
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
+                             dtype=[np.float64, np.float32], ensure_min_samples=2)
+        sample_weight = check_positive_sample_weight(sample_weight, X)
+        y = np.asarray(y, dtype=np.float64)
+        self._y_ndim = y.ndim
+        return self._fit_gd(X, y.reshape(len(y), -1), sample_weight, "squared_error")
+
+    _stratify = False
+
+    def _validation_score(self, net, X_train, c_train, X_val, Y_val):
+        F = self._outputs_with_training_statistics(net, X_train, c_train, X_val)
+        return r2_score(Y_val, F.cpu().numpy())
+
+    def predict(self, X):
+        """Predict with the trained network (BN in eval mode).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        F = self._forward(X)
+        return F[:, 0] if self._y_ndim == 1 else F
+
+
+class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
+    __doc__ = f"""Batch-normalized ReLU network classifier trained by gradient descent.
+
+    The usual non-convex ``Linear -> BatchNorm1d -> ReLU -> Linear`` network,
+    trained in PyTorch on the same objective J as :class:`ConvexBNClassifier`.
+
+    Parameters
+    ----------
+    loss : {{"log_loss", "squared_error"}}, default="log_loss"
+        As in :class:`ConvexBNClassifier`.
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies ``sample_weight``.{_SHARED_PARAMETERS_DOC}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,){_SHARED_ATTRIBUTES_DOC}
+    See Also
+    --------
+    ConvexBNClassifier : the same network trained by convex optimization.
+    sklearn.neural_network.MLPClassifier : a ReLU network without BN.
+
+    Notes
+    -----
+    .. math::
+
+        J = \\frac{{1}}{{N}}\\sum_i w_i\\, \\ell(f(x_i), y_i)
+          + \\frac{{\\alpha}}{{2}}\\sum_j \\big(\\gamma_j^2 + \\beta_j^2 + \\|v_j\\|^2\\big)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_convexbn import GDBNClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = GDBNClassifier(hidden_layer_sizes=20, max_iter=300, random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_GDBNBase._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="log_loss",
+        hidden_layer_sizes=(100,),
+        alpha=1e-3,
+        fit_intercept=True,
+        n_components=None,
+        spectral_power=0.0,
+        class_weight=None,
+        solver="adam",
+        learning_rate_init=1e-2,
+        momentum=0.9,
+        batch_size=None,
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=50,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        init=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, alpha=alpha, fit_intercept=fit_intercept,
+            n_components=n_components, spectral_power=spectral_power, solver=solver,
+            learning_rate_init=learning_rate_init, momentum=momentum, batch_size=batch_size,
+            max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            warm_start=warm_start, init=init, device=device, random_state=random_state,
+            verbose=verbose,
+        )
+        self.loss = loss
+        self.class_weight = class_weight
+
+    _stratify = True
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network by gradient descent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : GDBNClassifier
+        """
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        sample_weight = check_positive_sample_weight(sample_weight, X)
+        if self.warm_start and hasattr(self, "classes_"):
+            previous = self.classes_
+            Y, sample_weight = self._encode_targets(y, sample_weight)
+            if not np.array_equal(previous, self.classes_):
+                raise ValueError(
+                    f"warm_start needs the same classes as the previous fit: {previous} "
+                    f"then {self.classes_}."
+                )
+        else:
+            Y, sample_weight = self._encode_targets(y, sample_weight)
+        return self._fit_gd(X, Y, sample_weight, self.loss, y_labels=y)
+
+    def _validation_score(self, net, X_train, c_train, X_val, Y_val):
+        F = self._outputs_with_training_statistics(net, X_train, c_train, X_val).cpu().numpy()
+        if F.shape[1] == 1:
+            predicted = (F[:, 0] > 0).astype(int)
+            truth = (Y_val[:, 0] > 0).astype(int)
+        else:
+            predicted, truth = F.argmax(axis=1), Y_val.argmax(axis=1)
+        return float(np.mean(predicted == truth))
