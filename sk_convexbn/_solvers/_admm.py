@@ -10,10 +10,10 @@ step has a closed form or a scalar root:
 * s-step: ``max(v, 0)`` where a block's pattern is off. Where it is on, the entries
   of one (row, output) couple only through the loss, and the minimizer is
   ``s_b = max(v_b - sigma_b phi / rho, 0)``, ``q = v_q - phi / rho``, with the scalar
-  ``phi`` the root of a monotone piecewise-linear equation (safeguarded Newton,
-  warm-started). Log-losses are replaced in this step by their quadratic majorizer
-  at the current outputs (majorized ADMM), which makes the step the same as for the
-  squared loss;
+  ``phi`` the root of a monotone equation (safeguarded Newton, warm-started). The
+  squared and logistic losses are used exactly; the softmax cross-entropy, which
+  couples the outputs of a row, is replaced in this step by its quadratic
+  majorizer at the current outputs (majorized ADMM);
 * dual step elementwise; one GEMM with ``Z`` gives ``A_b u_b`` for all blocks.
 
 Blocks are laid out as ``(n_outputs, 2, n_patterns)`` (patterns innermost, so that
@@ -151,23 +151,25 @@ def _safeguard(newton: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torc
     return torch.where(bracketed & outside, 0.5 * (lo + hi), newton)
 
 
-def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, max_newton=60):
+def _row_roots(pb: _Problem, Von, Vq, gradient, curvature, phi, rho, work, max_newton=60):
     """Solve the coupled part of the s-step: one scalar root per (row, output).
 
-    Per row i and output c, the s-step minimizes ``h/2 (sum_b sigma_b s_b + q - t)^2
+    Per row i and output c the s-step minimizes ``g(sum_b sigma_b s_b + q)
     + rho/2 (sum_b (s_b - v_b)^2 + (q - v_q)^2)`` over ``s >= 0`` (``q`` only with an
-    intercept). With ``phi = h (f - t)``: ``s_b = max(v_b - sigma_b phi/rho, 0)``,
-    ``q = v_q - phi/rho``, and ``phi`` is the root of the increasing piecewise-linear
-    ``r(phi) = phi - h (F(phi) - t)``. ``Von`` holds ``v`` where the pattern is on
-    and ``-inf`` elsewhere, so off entries drop out of ``F``; ``work`` is scratch
-    space, and on return holds ``max(Von - sigma phi / rho, 0)`` at the returned ``phi``.
+    intercept), ``g`` the row's loss. With ``phi = g'(f)``:
+    ``s_b = max(v_b - sigma_b phi/rho, 0)``, ``q = v_q - phi/rho``, and ``phi`` is the
+    root of the increasing ``r(phi) = phi - g'(F(phi))`` (``F`` is decreasing and
+    piecewise linear), found by safeguarded Newton. ``Von`` holds ``v`` where the
+    pattern is on and ``-inf`` elsewhere, so off entries drop out of ``F``. ``work``
+    is scratch space; on return it holds ``max(Von - sigma phi / rho, 0)``.
+
+    Returns the roots and the outputs ``F(phi)`` (intercept copy included).
     """
     lo = torch.full_like(phi, -math.inf)
     hi = torch.full_like(phi, math.inf)
     rows = work.view(pb.n * pb.C, 2 * pb.P)
     extra = 1.0 if pb.fit_intercept else 0.0
-    tol = 64 * pb.eps * (1.0 + float(torch.abs(h * target).max()))
-    previous = (math.inf, None)
+    previous, tol = (math.inf, None), None
     for iteration in range(max_newton):
         torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
         rows.clamp_(min=0.0)
@@ -175,20 +177,23 @@ def _row_roots(pb: _Problem, Von, Vq, target, h, phi, rho, work, max_newton=60):
         count = (rows.sign_() @ pb.ones_rows).view(pb.n, pb.C)  # active entries per row
         if pb.fit_intercept:
             F = F + Vq - phi / rho
-        r = phi - h * (F - target)
+        slope_g = curvature(F)
+        r = phi - gradient(F)
         largest = float(torch.abs(r).max())
-        # Exact up to rounding once no row changes its linear piece and the
-        # residual stops shrinking (float32 cannot reach the float64 threshold).
+        if tol is None:
+            tol = 64 * pb.eps * (1.0 + float(torch.abs(phi).max()) + largest)
+        # Converged once the residual is at rounding level, or stops shrinking while
+        # no row changes its linear piece (float32 cannot reach the float64 level).
         stalled = largest > 0.5 * previous[0] and torch.equal(count, previous[1])
         if largest <= tol or stalled or iteration == max_newton - 1:
             break
         previous = (largest, count)
         lo = torch.where(r < 0, torch.maximum(lo, phi), lo)
         hi = torch.where(r > 0, torch.minimum(hi, phi), hi)
-        phi = _safeguard(phi - r / (1.0 + h * (count + extra) / rho), lo, hi)
+        phi = _safeguard(phi - r / (1.0 + slope_g * (count + extra) / rho), lo, hi)
     torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
     rows.clamp_(min=0.0)
-    return phi
+    return phi, F
 
 
 def _feasible_blocks(pb: _Problem, U, ZU, work):
@@ -349,7 +354,13 @@ def solve_admm(
         F_cur = Q.clone()
         rho = 0.25 * h if rho is None else rho
     T1, T2, T3 = (torch.empty((n, B), dtype=dtype, device=device) for _ in range(3))
-    target = pb.Y
+    # The loss each row sees in the s-step: exact where it is separable across
+    # outputs (squared, logistic); softmax is majorized by h/2 ||f - target||^2.
+    majorize = loss.name == "log_loss" and C > 1
+    gradient = lambda F: loss.row_gradients(F, pb.Y)  # noqa: E731
+    curvature = lambda F: (torch.ones_like(F) if loss.name == "squared_error" else  # noqa: E731
+                           h * torch.ones_like(F) if majorize else
+                           torch.sigmoid(F) * torch.sigmoid(-F))
 
     status, iteration = "max_iter", 0
     best, best_gap = _Candidate(U, b, math.inf), math.inf
@@ -378,14 +389,15 @@ def solve_admm(
         torch.clamp(T2, min=0.0, out=S)
         pb.view(T2).add_(pb.off_offset)
         Vq = b_hat + LamQ
-        if loss.name != "squared_error":
+        if majorize:  # the quadratic upper bound of the loss at the current outputs
             target = F_cur - loss.row_gradients(F_cur, pb.Y) / h
+            gradient = lambda F: h * (F - target)  # noqa: E731
         # T3 is left holding max(v - sigma phi / rho, 0) (zero where patterns are off)
-        phi = _row_roots(pb, pb.view(T2), Vq, target, h, phi, rho, pb.view(T3))
+        phi, F_cur = _row_roots(pb, pb.view(T2), Vq, gradient, curvature, phi, rho,
+                                pb.view(T3))
         pb.view(S).mul_(pb.off_float)
         S.add_(T3)
         Q = Vq - phi / rho if pb.fit_intercept else Q
-        F_cur = target + phi / h
         # dual step
         Lam.add_(T1).sub_(S)
         LamQ = LamQ + b_hat - Q

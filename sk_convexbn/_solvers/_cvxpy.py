@@ -12,6 +12,9 @@ from sklearn.exceptions import ConvergenceWarning
 from .._program import ConvexProgram, ConvexSolution
 
 _ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
+#: Settings of the fallback solver (SCS, first-order conic): tight, since it is
+#: used as a reference.
+_SCS_SETTINGS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
 
 
 def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable, cp.Variable | None]:
@@ -78,25 +81,38 @@ def solve_cvxpy(
     Warns
     -----
     ConvergenceWarning
-        If the solver reports ``optimal_inaccurate``.
+        If the solver reports ``optimal_inaccurate``, or if Clarabel failed and SCS
+        (tried next when ``solver_params`` names no solver) solved the program.
     """
-    params = {"solver": cp.CLARABEL, **(solver_params or {})}
-    params.setdefault("verbose", verbose >= 2)
     start = time.perf_counter()
     problem, U, intercept = build_cvxpy_problem(program)
-    try:
-        problem.solve(**params)
-    except cp.error.SolverError as exc:
+    user_params = dict(solver_params or {})
+    # Without an explicit solver: Clarabel, then SCS if Clarabel fails (it can stall
+    # on the exponential cones of the log-losses). An explicit solver is never replaced.
+    attempts = [user_params] if "solver" in user_params else [
+        {"solver": cp.CLARABEL, **user_params}, {"solver": cp.SCS, **_SCS_SETTINGS}]
+    failures = []
+    for params in attempts:
+        params = {**params, "verbose": params.get("verbose", verbose >= 2)}
+        try:
+            problem.solve(**params)
+        except cp.error.SolverError as exc:
+            failures.append(f"{params['solver']}: {exc}")
+            continue
+        if problem.status in _ACCEPTED:
+            break
+        failures.append(f"{params['solver']}: status {problem.status!r}")
+    else:
         raise RuntimeError(
-            f"the conic solver {params['solver']} failed on the convex BN program "
-            f"({exc}). Try standardizing X and y, a larger alpha, fewer patterns, "
-            "another solver through solver_params={'solver': ...}, or solver='admm'."
-        ) from exc
-    if problem.status not in _ACCEPTED:
-        raise RuntimeError(
-            f"the conic solver {params['solver']} returned status {problem.status!r} "
-            "on a program that is always feasible and bounded: a numerical failure. "
-            "Try standardizing X and y, a larger alpha, or solver='admm'."
+            "the conic solver failed on the convex BN program, which is always feasible "
+            f"and bounded ({'; '.join(failures)}). Try standardizing X and y, a larger "
+            "alpha, fewer patterns, another solver through solver_params={'solver': ...}, "
+            "or solver='admm'."
+        )
+    if failures:
+        warnings.warn(
+            f"{'; '.join(failures)}; solved with {params['solver']} instead.",
+            ConvergenceWarning,
         )
     if problem.status == cp.OPTIMAL_INACCURATE:
         warnings.warn(
