@@ -199,9 +199,18 @@ def main():
 
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000}
+    variant = []
+    if args.admm_tol != 1e-4:
+        variant.append(f"tol={args.admm_tol:g}")
+    if args.admm_float32:
+        variant.append("float32")
+    if args.admm_max_iter != 10_000:
+        variant.append(f"max_iter={args.admm_max_iter}")
     for problem in args.problems:
         for solver in args.solvers:
             key = f"{problem}/{solver}"
+            if solver == "admm" and variant:
+                key += f"[{','.join(variant)}]"
             if solver == "mlp" and problem != "a":
                 continue
             if solver == "cvxpy" and sizes[problem] > args.skip_cvxpy_above:
@@ -236,14 +245,14 @@ def main():
 
 
 def print_table(results: dict) -> None:
-    print(f"\n{'problem/solver':<16}{'seconds':>10}{'objective':>14}{'iters':>8}"
+    print(f"\n{'problem/solver':<34}{'seconds':>10}{'objective':>14}{'iters':>8}"
           f"{'gap':>10}{'neurons':>9}{'mem GB':>8}  status")
     for problem in "abc":
-        rows = {k.split("/")[1]: v for k, v in results.items() if k.startswith(problem + "/")}
+        rows = {k.split("/", 1)[1]: v for k, v in results.items() if k.startswith(problem + "/")}
         admm = rows.get("admm", {})
         for solver, r in rows.items():
             fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-            print(f"{problem + '/' + solver:<16}{fmt(r.get('seconds'), '10.2f')}"
+            print(f"{problem + '/' + solver:<34}{fmt(r.get('seconds'), '10.2f')}"
                   f"{fmt(r.get('objective'), '14.8f')}{fmt(r.get('iterations'), '8d')}"
                   f"{fmt(r.get('certificate'), '10.1e')}{fmt(r.get('neurons'), '9d')}"
                   f"{fmt(r.get('peak_memory_gb'), '8.2f')}  {r.get('status', '')}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import os
+
 import numpy as np
 import torch
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -98,3 +101,45 @@ def resolve_device(device: str) -> torch.device:
             )
         return torch.device(device)
     raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
+
+
+def available_memory(device: torch.device) -> int | None:
+    """Bytes of memory free for new arrays on ``device`` (None when unknown)."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - platform dependent
+        return None
+
+
+def check_memory(required: int, device: torch.device, what: str, advice: str) -> None:
+    """Raise a MemoryError before allocating ``required`` bytes that are not there."""
+    free = available_memory(device)
+    if free is not None and required > free:
+        raise MemoryError(
+            f"{what} would need about {required / 2**30:.1f} GiB on {device}, but only "
+            f"{free / 2**30:.1f} GiB are free. {advice}"
+        )
+
+
+def clear_fitted_state(estimator) -> None:
+    """Remove every fitted attribute (names ending in '_'), e.g. after an interrupted fit."""
+    for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
+        delattr(estimator, name)
+
+
+def unfitted_on_failure(fit):
+    """Decorate ``fit`` so that an exception (KeyboardInterrupt included) leaves the
+    estimator unfitted, never half-fitted with attributes of two different fits."""
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            clear_fitted_state(self)
+            raise
+
+    return wrapper

@@ -12,7 +12,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._base import BNNetworkMixin, check_positive_sample_weight, resolve_device
+from ._base import (
+    BNNetworkMixin,
+    check_memory,
+    check_positive_sample_weight,
+    resolve_device,
+    unfitted_on_failure,
+)
 from ._classification import BNClassifierMixin
 from ._losses import make_loss
 from ._network import network_from_solution
@@ -109,6 +115,22 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         n_constraints = n_samples * 2 * self.n_patterns * n_outputs
         return "cvxpy" if n_constraints <= CVXPY_MAX_CONSTRAINTS else "admm"
 
+    def _check_memory(self, solver: str, program: ConvexProgram) -> None:
+        """Refuse a program that cannot fit in memory, before building it."""
+        n, K, B = program.n_samples, program.n_columns, program.n_blocks
+        advice = ("Lower n_patterns or n_components, or use solver='admm' with "
+                  "solver_params={'dtype': 'float32'}, or a GPU (device='cuda').")
+        if solver == "cvxpy":
+            # measured: about 300 bytes per nonzero of the n x (K B) constraint operator
+            check_memory(300 * n * K * B, torch.device("cpu"),
+                         f"the CVXPY program ({n * B:,} cone constraints)", advice)
+        elif solver == "admm":
+            options = _admm_options(self.solver_params)
+            itemsize = torch.finfo(options.get("dtype", torch.float64)).bits // 8
+            check_memory(itemsize * (5 * n * B + 3 * n * K) + n * program.n_patterns,
+                         resolve_device(self.device),
+                         f"ADMM on {n:,} samples x {B:,} blocks", advice)
+
     def _solve(self, solver: str, program: ConvexProgram):
         """Run the chosen solver; keep the ADMM state for warm starts."""
         if solver == "closed_form":
@@ -166,6 +188,7 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
                 f"patterns={program.n_patterns}, outputs={program.n_outputs}, "
                 f"solver={solver}"
             )
+        self._check_memory(solver, program)
         solution = self._solve(solver, program)
         network = network_from_solution(solution, whitening, X, sample_weight, Y.shape[1])
         self._store_network(network)
@@ -324,6 +347,7 @@ class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
         """Fit the network by solving the convex program.
 
@@ -497,6 +521,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
         """Fit the network by solving the convex program.
 

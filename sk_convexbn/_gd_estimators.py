@@ -13,7 +13,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._base import BNNetworkMixin, check_positive_sample_weight, resolve_device
+from ._base import (
+    BNNetworkMixin,
+    check_memory,
+    check_positive_sample_weight,
+    resolve_device,
+    unfitted_on_failure,
+)
 from ._classification import BNClassifierMixin
 from ._gd import BNNet, GDConfig, train_bn_network
 from ._losses import make_loss
@@ -331,6 +337,7 @@ class GDBNRegressor(RegressorMixin, _GDBNBase):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
         """Train the network by gradient descent.
 
@@ -456,6 +463,7 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
     _stratify = True
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
         """Train the network by gradient descent.
 

@@ -50,7 +50,8 @@ def test_admm_matches_cvxpy(request, problem, loss):
     kwargs = dict(loss=loss, alpha=1e-2, n_patterns=20, random_state=0)
     params = {"tol_gap_rel": 1e-7, "tol_feas": 1e-7} if loss == "log_loss" else None
     cvx = ConvexBNClassifier(solver="cvxpy", solver_params=params, **kwargs).fit(X, y)
-    admm = ConvexBNClassifier(solver="admm", **kwargs).fit(X, y)
+    # the softmax s-step is majorized, which makes it the slowest case to certify
+    admm = ConvexBNClassifier(solver="admm", max_iter=50_000, **kwargs).fit(X, y)
     assert admm.duality_gap_ <= 1e-4
     assert admm.objective_ == pytest.approx(cvx.objective_, rel=1e-4)
     assert np.mean(admm.predict(X) == cvx.predict(X)) >= 0.95
@@ -84,7 +85,7 @@ def test_probabilities_only_for_log_loss(two_classes):
     X, y = two_classes
     model = ConvexBNClassifier(loss="squared_error", n_patterns=10, random_state=0).fit(X, y)
     assert not hasattr(model, "predict_proba")
-    with pytest.raises(AttributeError, match="only available with loss='log_loss'"):
+    with pytest.raises(AttributeError, match="has no attribute 'predict_proba'"):
         model.predict_proba(X)
 
 

@@ -12,24 +12,28 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_convexbn import ConvexBNRegressor
+from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNClassifier, GDBNRegressor
 
+_WEIGHTS_REASON = (
+    "weights do act like repeated rows (the program is the same, see "
+    "test_objective_with_integer_weights_is_J_on_repeated_rows and "
+    "test_integer_weights_are_repeated_rows), but the check compares predictions at "
+    "rtol=1e-7: the conic solver's solution is only accurate to ~1e-6, and "
+    "solver='auto' may pick the closed form for the weighted data (distinct rows, "
+    "full row rank) and CVXPY for the repeated rows."
+)
 EXPECTED_FAILED_CHECKS = {
-    "ConvexBNRegressor": {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "weights do act like repeated rows (the program is the same, see "
-            "test_objective_with_integer_weights_is_J_on_repeated_rows), but the "
-            "check compares predictions at rtol=1e-7: the conic solver's solution "
-            "is only accurate to ~1e-6, and solver='auto' may pick the closed form "
-            "for the weighted data (distinct rows, full row rank) and CVXPY for the "
-            "repeated rows."
-        ),
-    },
+    "ConvexBNRegressor": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
+    "ConvexBNClassifier": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
 }
 
 
 @parametrize_with_checks(
-    [ConvexBNRegressor(random_state=0)],
+    [ConvexBNRegressor(random_state=0),
+     # fewer patterns and epochs than the defaults keep the ~60 checks quick
+     ConvexBNClassifier(n_patterns=20, random_state=0),
+     GDBNRegressor(max_iter=100, random_state=0),
+     GDBNClassifier(max_iter=100, random_state=0)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -414,6 +414,11 @@ def solve_admm(
         network = _network_candidate(pb, U, T2, b, T3)
         feasible = _network_candidate(pb, _feasible_blocks(pb, U, T2, T3), T2, b, T3)
         dual = _dual_value(pb, Lam, rho, F_cur, T3, T2)
+        if not (math.isfinite(network.objective) and math.isfinite(dual)):
+            raise FloatingPointError(
+                f"ADMM produced non-finite values at iteration {iteration}: standardize "
+                "X (and y), use dtype float64, or raise alpha."
+            )
         gap_of = lambda cand: (cand.objective - dual) / max(abs(cand.objective), 1e-300)  # noqa: E731
         violation = r_primal / scale_primal
         if verbose:
