@@ -57,14 +57,12 @@ class Loss:
         Newton's method on the smooth convex function of ``b`` (closed form for the
         squared loss).
         """
-        for _ in range(50):
-            G = self.row_gradients(F + b, Y)
-            grad = c @ G
-            hess = self._intercept_hessian(F + b, Y, c)
-            step = torch.linalg.solve(hess, grad)
-            b = b - step
-            if float(step.abs().max()) <= 1e-13 * (1.0 + float(b.abs().max())):
+        tol = 1e3 * torch.finfo(F.dtype).eps
+        for _ in range(30):
+            grad = c @ self.row_gradients(F + b, Y)
+            if float(grad.abs().max()) <= tol:
                 break
+            b = b - torch.linalg.solve(self._intercept_hessian(F + b, Y, c), grad)
         return b
 
     def _intercept_hessian(self, F, Y, c):

@@ -10,10 +10,9 @@ step has a closed form or a scalar root:
 * s-step: ``max(v, 0)`` where a block's pattern is off. Where it is on, the entries
   of one (row, output) couple only through the loss, and the minimizer is
   ``s_b = max(v_b - sigma_b phi / rho, 0)``, ``q = v_q - phi / rho``, with the scalar
-  ``phi`` the root of a monotone equation (safeguarded Newton, warm-started). The
-  squared and logistic losses are used exactly; the softmax cross-entropy, which
-  couples the outputs of a row, is replaced in this step by its quadratic
-  majorizer at the current outputs (majorized ADMM);
+  ``phi`` the root of a monotone equation (safeguarded Newton, warm-started). For
+  the softmax cross-entropy, which couples the outputs of a row, ``phi`` is a
+  vector of ``R^C`` per row, found by Newton's method with ``C x C`` solves;
 * dual step elementwise; one GEMM with ``Z`` gives ``A_b u_b`` for all blocks.
 
 Blocks are laid out as ``(n_outputs, 2, n_patterns)`` (patterns innermost, so that
@@ -151,6 +150,28 @@ def _safeguard(newton: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torc
     return torch.where(bracketed & outside, 0.5 * (lo + hi), newton)
 
 
+def _evaluate_rows(pb: _Problem, Von, Vq, phi, rho, work):
+    """``F(phi)`` and the number of active entries per (row, output) of the s-step.
+
+    ``work`` receives ``max(Von - sigma phi / rho, 0)``; the counts destroy it (they
+    are taken as ``sign``), so callers that need it recompute it at the end.
+    """
+    rows = work.view(pb.n * pb.C, 2 * pb.P)
+    torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
+    rows.clamp_(min=0.0)
+    F = (rows @ pb.sigma_rows).view(pb.n, pb.C)
+    count = (rows.sign_() @ pb.ones_rows).view(pb.n, pb.C)
+    if pb.fit_intercept:
+        F = F + Vq - phi / rho
+        count = count + 1.0
+    return F, count
+
+
+def _finish_rows(pb: _Problem, Von, phi, rho, work):
+    torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
+    work.clamp_(min=0.0)
+
+
 def _row_roots(pb: _Problem, Von, Vq, gradient, curvature, phi, rho, work, max_newton=60):
     """Solve the coupled part of the s-step: one scalar root per (row, output).
 
@@ -167,17 +188,9 @@ def _row_roots(pb: _Problem, Von, Vq, gradient, curvature, phi, rho, work, max_n
     """
     lo = torch.full_like(phi, -math.inf)
     hi = torch.full_like(phi, math.inf)
-    rows = work.view(pb.n * pb.C, 2 * pb.P)
-    extra = 1.0 if pb.fit_intercept else 0.0
     previous, tol = (math.inf, None), None
     for iteration in range(max_newton):
-        torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
-        rows.clamp_(min=0.0)
-        F = (rows @ pb.sigma_rows).view(pb.n, pb.C)
-        count = (rows.sign_() @ pb.ones_rows).view(pb.n, pb.C)  # active entries per row
-        if pb.fit_intercept:
-            F = F + Vq - phi / rho
-        slope_g = curvature(F)
+        F, count = _evaluate_rows(pb, Von, Vq, phi, rho, work)
         r = phi - gradient(F)
         largest = float(torch.abs(r).max())
         if tol is None:
@@ -190,9 +203,49 @@ def _row_roots(pb: _Problem, Von, Vq, gradient, curvature, phi, rho, work, max_n
         previous = (largest, count)
         lo = torch.where(r < 0, torch.maximum(lo, phi), lo)
         hi = torch.where(r > 0, torch.minimum(hi, phi), hi)
-        phi = _safeguard(phi - r / (1.0 + slope_g * (count + extra) / rho), lo, hi)
-    torch.sub(Von, (pb.sigma * phi[:, :, None, None]) / rho, out=work)
-    rows.clamp_(min=0.0)
+        phi = _safeguard(phi - r / (1.0 + curvature(F) * count / rho), lo, hi)
+    _finish_rows(pb, Von, phi, rho, work)
+    return phi, F
+
+
+def _softmax_row_roots(pb: _Problem, Von, Vq, phi, rho, work, max_newton=60):
+    """The s-step for the softmax cross-entropy: one root ``phi`` in ``R^C`` per row.
+
+    The outputs of a row couple through the loss: ``phi = softmax(F(phi)) - y`` with
+    each ``F_c`` depending on ``phi_c`` only. Newton's method on this monotone
+    system solves one ``C x C`` system per row (Jacobian ``I + H diag(k / rho)``,
+    ``H = diag(p) - p p^T``, ``k`` the active counts); a step that does not reduce a
+    row's residual is halved.
+    """
+    eye = torch.eye(pb.C, dtype=pb.dtype, device=pb.device)
+    step = torch.zeros_like(phi)
+    best = torch.full((pb.n,), math.inf, dtype=pb.dtype, device=pb.device)
+    previous, tol = (math.inf, None), None
+    for iteration in range(max_newton):
+        F, count = _evaluate_rows(pb, Von, Vq, phi, rho, work)
+        p = torch.softmax(F, dim=1)
+        r = phi - (p - pb.Y)
+        norms = torch.linalg.vector_norm(r, dim=1)
+        largest = float(norms.max())
+        if tol is None:
+            tol = 64 * pb.eps * (1.0 + float(torch.abs(phi).max()) + largest)
+        stalled = largest > 0.5 * previous[0] and torch.equal(count, previous[1])
+        if largest <= tol or stalled or iteration == max_newton - 1:
+            break
+        previous = (largest, count)
+        worse = norms > best  # backtrack these rows: halve their last step
+        if bool(worse.any()):
+            step = torch.where(worse[:, None], 0.5 * step, step)
+            phi = torch.where(worse[:, None], phi - step, phi)
+            if float(torch.abs(step).max()) <= tol:
+                break
+            continue
+        best = norms
+        H = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]
+        jacobian = eye + H * (count / rho)[:, None, :]
+        step = -torch.linalg.solve(jacobian, r)
+        phi = phi + step
+    _finish_rows(pb, Von, phi, rho, work)
     return phi, F
 
 
@@ -354,13 +407,12 @@ def solve_admm(
         F_cur = Q.clone()
         rho = 0.25 * h if rho is None else rho
     T1, T2, T3 = (torch.empty((n, B), dtype=dtype, device=device) for _ in range(3))
-    # The loss each row sees in the s-step: exact where it is separable across
-    # outputs (squared, logistic); softmax is majorized by h/2 ||f - target||^2.
-    majorize = loss.name == "log_loss" and C > 1
+    # The s-step uses each loss exactly: per (row, output) roots for the squared and
+    # logistic losses, per-row C-dimensional roots for the softmax cross-entropy.
+    softmax = loss.name == "log_loss" and C > 1
     gradient = lambda F: loss.row_gradients(F, pb.Y)  # noqa: E731
-    curvature = lambda F: (torch.ones_like(F) if loss.name == "squared_error" else  # noqa: E731
-                           h * torch.ones_like(F) if majorize else
-                           torch.sigmoid(F) * torch.sigmoid(-F))
+    curvature = lambda F: (torch.ones_like(F) if loss.name == "squared_error"  # noqa: E731
+                           else torch.sigmoid(F) * torch.sigmoid(-F))
 
     status, iteration = "max_iter", 0
     best, best_gap = _Candidate(U, b, math.inf), math.inf
@@ -389,12 +441,12 @@ def solve_admm(
         torch.clamp(T2, min=0.0, out=S)
         pb.view(T2).add_(pb.off_offset)
         Vq = b_hat + LamQ
-        if majorize:  # the quadratic upper bound of the loss at the current outputs
-            target = F_cur - loss.row_gradients(F_cur, pb.Y) / h
-            gradient = lambda F: h * (F - target)  # noqa: E731
         # T3 is left holding max(v - sigma phi / rho, 0) (zero where patterns are off)
-        phi, F_cur = _row_roots(pb, pb.view(T2), Vq, gradient, curvature, phi, rho,
-                                pb.view(T3))
+        if softmax:
+            phi, F_cur = _softmax_row_roots(pb, pb.view(T2), Vq, phi, rho, pb.view(T3))
+        else:
+            phi, F_cur = _row_roots(pb, pb.view(T2), Vq, gradient, curvature, phi, rho,
+                                    pb.view(T3))
         pb.view(S).mul_(pb.off_float)
         S.add_(T3)
         Q = Vq - phi / rho if pb.fit_intercept else Q
