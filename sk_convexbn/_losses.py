@@ -57,12 +57,18 @@ class Loss:
         Newton's method on the smooth convex function of ``b`` (closed form for the
         squared loss).
         """
-        tol = 1e3 * torch.finfo(F.dtype).eps
+        eps = torch.finfo(F.dtype).eps
         for _ in range(30):
             grad = c @ self.row_gradients(F + b, Y)
-            if float(grad.abs().max()) <= tol:
+            if float(grad.abs().max()) <= 1e3 * eps:
                 break
-            b = b - torch.linalg.solve(self._intercept_hessian(F + b, Y, c), grad)
+            hess = self._intercept_hessian(F + b, Y, c)
+            # A ridge keeps the solve defined where outputs saturate (and along the
+            # all-ones direction of the softmax); the clamp is a trust region.
+            ridge = (eps * (1.0 + float(hess.diagonal().max()))) * torch.eye(
+                hess.shape[0], dtype=hess.dtype, device=hess.device)
+            step = torch.linalg.solve(hess + ridge, grad)
+            b = b - torch.clamp(step, -10.0, 10.0)
         return b
 
     def _intercept_hessian(self, F, Y, c):
@@ -112,7 +118,7 @@ class LogisticLoss(Loss):
 
     def _intercept_hessian(self, F, Y, c):
         p = torch.sigmoid(F)
-        return (c @ (p * (1.0 - p))).reshape(1, 1) + 1e-300
+        return (c @ (p * (1.0 - p))).reshape(1, 1)
 
 
 class SoftmaxLoss(Loss):
@@ -136,10 +142,7 @@ class SoftmaxLoss(Loss):
 
     def _intercept_hessian(self, F, Y, c):
         P = torch.softmax(F, dim=1)
-        H = torch.diag(c @ P) - (P * c[:, None]).T @ P
-        # The Hessian is singular along the all-ones direction (softmax is invariant
-        # to a common shift); the tiny ridge picks the minimum-norm step.
-        return H + 1e-12 * torch.eye(H.shape[0], dtype=H.dtype)
+        return torch.diag(c @ P) - (P * c[:, None]).T @ P
 
 
 def make_loss(name: str, n_outputs: int) -> Loss:
