@@ -6,10 +6,16 @@ ConvexBNRegressor, ConvexBNClassifier
     Trained by solving the equivalent convex program (exact, no local minima).
 GDBNRegressor, GDBNClassifier
     The same network trained by gradient descent in PyTorch.
+
+Functions
+---------
+alpha_max
+    The smallest regularization at which a convex estimator's network is empty.
 """
 
 from ._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._gd_estimators import GDBNClassifier, GDBNRegressor
+from ._regularization import alpha_max
 
 __version__ = "0.1.0.dev0"
 
@@ -18,5 +24,6 @@ __all__ = [
     "ConvexBNRegressor",
     "GDBNClassifier",
     "GDBNRegressor",
+    "alpha_max",
     "__version__",
 ]

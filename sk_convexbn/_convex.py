@@ -151,9 +151,12 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         self._admm_state = (program.patterns, state) if self.warm_start else None
         return solution
 
-    def _fit_convex(self, X, Y, sample_weight, loss_name):
-        """Fit the network on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
-        start = time.perf_counter()
+    def _build_program(self, X, Y, sample_weight, loss_name, solver=None):
+        """Whiten validated ``X``, sample the patterns and assemble the program.
+
+        Returns the program, the whitening, the solver that will be used and the
+        training rows (rows of weight zero removed) with their weights.
+        """
         if sample_weight is not None:
             positive = sample_weight > 0
             X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
@@ -167,20 +170,28 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
                 "X has no variance (every feature is constant on the weighted training "
                 "rows): a batch-normalized network cannot use it."
             )
-        resolve_device(self.device)  # fail early on an unavailable device
-        solver = self._choose_solver(whitening, loss_name, X.shape[0], Y.shape[1])
+        if solver is None:
+            solver = self._choose_solver(whitening, loss_name, X.shape[0], Y.shape[1])
         Z = whitening.transform(X)
         patterns = gates = None
         if solver != "closed_form":
             rng = check_random_state(self.random_state)
             patterns, gates = sample_patterns(Z, self.n_patterns, rng, return_gates=True)
-        loss = make_loss(loss_name, Y.shape[1])
         weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
         program = ConvexProgram(
-            Z=Z, targets=Y, sample_weight=weights, loss=loss, alpha=float(self.alpha),
-            fit_intercept=bool(self.fit_intercept), patterns=patterns,
-            column_scales=whitening.column_scales, gates=gates,
+            Z=Z, targets=Y, sample_weight=weights, loss=make_loss(loss_name, Y.shape[1]),
+            alpha=float(self.alpha), fit_intercept=bool(self.fit_intercept),
+            patterns=patterns, column_scales=whitening.column_scales, gates=gates,
         )
+        return program, whitening, solver, X, sample_weight
+
+    def _fit_convex(self, X, Y, sample_weight, loss_name):
+        """Fit the network on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
+        start = time.perf_counter()
+        resolve_device(self.device)  # fail early on an unavailable device
+        program, whitening, solver, X, sample_weight = self._build_program(
+            X, Y, sample_weight, loss_name)
+        loss = program.loss
         if self.verbose:
             print(
                 f"[{type(self).__name__}] n_samples={X.shape[0]}, whitened "
@@ -190,10 +201,15 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
             )
         self._check_memory(solver, program)
         solution = self._solve(solver, program)
-        network = network_from_solution(solution, whitening, X, sample_weight, Y.shape[1])
+        c = program.row_coefficients
+        centred = program.targets - c @ program.targets
+        network = network_from_solution(
+            solution, whitening, X, sample_weight, program.n_outputs,
+            target_scale=float(np.sqrt(c @ (centred**2).sum(axis=1))),
+        )
         self._store_network(network)
         self.objective_ = network.objective(
-            X, Y, sample_weight, loss, float(self.alpha),
+            X, program.targets, sample_weight, loss, float(self.alpha),
             whitening.penalty_factors(network.hidden_weights),
         )
         self.n_iter_ = solution.n_iter
@@ -363,16 +379,20 @@ class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
         -------
         self : ConvexBNRegressor
         """
+        X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
+        self._fit_convex(X, Y, sample_weight, loss_name)
+        self._y_ndim = np.ndim(y)
+        return self
+
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Validated ``X``, targets as (n_samples, n_outputs), weights and loss name."""
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True,
             dtype=[np.float64, np.float32], ensure_min_samples=2,
         )
         sample_weight = check_positive_sample_weight(sample_weight, X)
         y = np.asarray(y, dtype=np.float64)
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        self._fit_convex(X, Y, sample_weight, "squared_error")
-        self._y_ndim = y.ndim
-        return self
+        return X, (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight, "squared_error"
 
     def predict(self, X):
         """Predict with the fitted network (BN in eval mode, training statistics).
@@ -537,8 +557,12 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         -------
         self : ConvexBNClassifier
         """
+        return self._fit_convex(*self._validate_fit_data(X, y, sample_weight))
+
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Validated ``X``, encoded targets (sets ``classes_``), weights and loss name."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
                              ensure_min_samples=2)
         sample_weight = check_positive_sample_weight(sample_weight, X)
         Y, sample_weight = self._encode_targets(y, sample_weight)
-        return self._fit_convex(X, Y, sample_weight, self.loss)
+        return X, Y, sample_weight, self.loss

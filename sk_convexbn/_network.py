@@ -16,8 +16,9 @@ from ._losses import Loss
 from ._program import ConvexSolution
 from ._whitening import Whitening
 
-#: Blocks whose norm is below this fraction of the largest block norm are dropped
-#: when a convex solution is turned into neurons.
+#: Blocks whose norm is below this fraction of the largest block norm (or of the
+#: targets' scale, when every block is that small) are dropped when a convex
+#: solution is turned into neurons: they are solver round-off.
 BLOCK_THRESHOLD = 1e-6
 
 
@@ -182,6 +183,7 @@ def network_from_solution(
     X: np.ndarray,
     sample_weight: np.ndarray | None,
     n_outputs: int,
+    target_scale: float = 0.0,
 ) -> BNNetwork:
     """Turn the nonzero blocks of a convex solution into BN neurons.
 
@@ -194,6 +196,10 @@ def network_from_solution(
         Training rows (the BN statistics are theirs).
     sample_weight : ndarray of shape (n_samples,) or None
     n_outputs : int
+    target_scale : float, default=0.0
+        Root mean square of the centred targets. A block's norm is the RMS of its
+        contribution to the outputs, so blocks far below this scale are round-off
+        of the solver even when no block is larger.
 
     Returns
     -------
@@ -209,7 +215,7 @@ def network_from_solution(
     convex objective wherever the cone constraints hold.
     """
     norms = np.linalg.norm(solution.blocks, axis=0)
-    keep = norms > BLOCK_THRESHOLD * norms.max() if norms.size else norms > 0
+    keep = norms > BLOCK_THRESHOLD * max(norms.max(initial=0.0), target_scale)
     blocks, norms = solution.blocks[:, keep], norms[keep]
     t = np.sqrt(norms)
     s = blocks / t

@@ -1,0 +1,56 @@
+"""alpha_max: the smallest alpha at which the convex program's solution is zero."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNRegressor, alpha_max
+
+
+def _data(seed=0, n=40):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    return X, rng
+
+
+@pytest.mark.parametrize(
+    "estimator, target",
+    [
+        (ConvexBNRegressor(n_patterns=15, solver="cvxpy", random_state=0), "regression"),
+        (ConvexBNRegressor(n_patterns=15, solver="cvxpy", fit_intercept=False,
+                           spectral_power=1.0, random_state=1), "regression"),
+        (ConvexBNClassifier(n_patterns=10, solver="cvxpy", random_state=0), "binary"),
+        (ConvexBNClassifier(n_patterns=8, solver="cvxpy", random_state=0), "multiclass"),
+        (ConvexBNClassifier(loss="squared_error", n_patterns=8, solver="cvxpy",
+                            random_state=2), "multiclass"),
+    ],
+)
+def test_alpha_max_is_where_the_network_empties(estimator, target):
+    X, rng = _data()
+    if target == "regression":
+        y = np.maximum(X[:, 0], 0) - X[:, 1] + 0.1 * rng.standard_normal(len(X))
+    elif target == "binary":
+        y = np.where(X[:, 0] * X[:, 1] > 0, "yes", "no")
+    else:
+        y = np.digitize(X[:, 0] + X[:, 2] ** 2, [0.0, 1.0])
+    a = alpha_max(X, y, estimator=estimator)
+    assert a > 0
+    above = clone(estimator).set_params(alpha=1.1 * a).fit(X, y)
+    assert above.n_neurons_ == 0
+    below = clone(estimator).set_params(alpha=0.9 * a).fit(X, y)
+    assert below.n_neurons_ > 0
+    assert below.objective_ < above.objective_
+
+
+def test_alpha_max_leaves_the_estimator_alone():
+    X, rng = _data(3, n=30)
+    est = ConvexBNRegressor(n_patterns=5, random_state=0)
+    alpha_max(X, X[:, 0] ** 2, estimator=est)
+    assert not hasattr(est, "n_features_in_")
+    assert est.alpha == 1e-3
+
+
+def test_alpha_max_rejects_other_estimators():
+    X, rng = _data()
+    with pytest.raises(TypeError, match="ConvexBNRegressor or a ConvexBNClassifier"):
+        alpha_max(X, X[:, 0], estimator=GDBNRegressor())
