@@ -1,0 +1,36 @@
+"""Shared output of the benchmark scripts: a printed table, its text copy and the JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+def load_results(name: str) -> dict:
+    """Results of earlier runs of benchmark ``name`` (rows are updated, not replaced)."""
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_results(name: str, results: dict) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(results, indent=2))
+    return path
+
+
+def save_table(name: str, lines: list[str], command: str) -> Path:
+    """Print the table and write it to ``results/<name>.txt`` (the docs include it)."""
+    text = "\n".join([f"$ {command}", *lines]) + "\n"
+    print(text)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.txt"
+    path.write_text(text)
+    return path
+
+
+def fmt(value, spec: str) -> str:
+    """``format(value, spec)``, or ``-`` for a missing value."""
+    return "-" if value is None else format(value, spec)
