@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).parent / "results"
@@ -21,9 +22,9 @@ def save_results(name: str, results: dict) -> Path:
     return path
 
 
-def save_table(name: str, lines: list[str], command: str) -> Path:
+def save_table(name: str, lines: list[str], command: str | None = None) -> Path:
     """Print the table and write it to ``results/<name>.txt`` (the docs include it)."""
-    text = "\n".join([f"$ {command}", *lines]) + "\n"
+    text = "\n".join(([f"$ {command}"] if command else []) + lines) + "\n"
     print(text)
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{name}.txt"
@@ -32,5 +33,8 @@ def save_table(name: str, lines: list[str], command: str) -> Path:
 
 
 def fmt(value, spec: str) -> str:
-    """``format(value, spec)``, or ``-`` for a missing value."""
-    return "-" if value is None else format(value, spec)
+    """``format(value, spec)``, or ``-`` (as wide) for a missing value."""
+    if value is None:
+        width = re.match(r"\d*", spec).group()
+        return "-".rjust(int(width)) if width else "-"
+    return format(value, spec)

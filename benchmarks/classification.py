@@ -14,7 +14,7 @@ benchmarks/results/classification.json.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -29,7 +29,10 @@ from sklearn.preprocessing import StandardScaler
 
 from sk_convexbn import ConvexBNClassifier, GDBNClassifier
 
-RESULTS = Path(__file__).parent / "results" / "classification.json"
+sys.path.insert(0, str(Path(__file__).parent))
+from _report import fmt, load_results, save_results, save_table  # noqa: E402
+
+NAME = "classification"
 LOADERS = {"digits": load_digits, "breast_cancer": load_breast_cancer, "wine": load_wine}
 ALPHAS = [1e-4, 1e-3, 1e-2]
 
@@ -67,7 +70,7 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=list(LOADERS), choices=list(LOADERS))
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = load_results(NAME)
     for name in args.datasets:
         X_train, X_test, y_train, y_test = split(name)
         for label, make in models(args.quick):
@@ -86,9 +89,20 @@ def main():
             }
             print(f"{name:<14}{label:<42}{results[f'{name}/{label}']['accuracy']:.4f}"
                   f"{seconds:10.2f}s  neurons={neurons(model)}  {best or ''}", flush=True)
-            RESULTS.parent.mkdir(exist_ok=True)
-            RESULTS.write_text(json.dumps(results, indent=2))
-    print(f"wrote {RESULTS}")
+            save_results(NAME, results)
+    save_table(NAME, table(results), "python benchmarks/classification.py " + " ".join(sys.argv[1:]))
+
+
+def table(results: dict) -> list[str]:
+    lines = [f"{'data set':<14}{'model':<42}{'test acc':>9}{'fit s':>9}{'neurons':>8}  note"]
+    for key, r in results.items():
+        name, label = key.split("/", 1)
+        note = [f"{k}={v:g}" for k, v in (r.get("best_params") or {}).items()]
+        if r.get("convergence_warnings"):
+            note.append(f"{r['convergence_warnings']} ConvergenceWarning(s)")
+        lines.append(f"{name:<14}{label:<42}{r['accuracy']:9.4f}{r['fit_seconds']:9.2f}"
+                     f"{fmt(r['neurons'], '8d')}  {', '.join(note)}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -40,7 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).parent / "results" / "solver_comparison.json"
+sys.path.insert(0, str(Path(__file__).parent))
+from _report import fmt, load_results, save_results, save_table  # noqa: E402
+
+NAME = "solver_comparison"
 ALPHA = {"a": 1e-3, "b": 1e-3, "c": 1e-3}
 
 
@@ -197,7 +200,7 @@ def main():
         print(json.dumps(run_solver(*args.worker, args.cifar, options)))
         return
 
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = load_results(NAME)
     sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000}
     variant = []
     if args.admm_tol != 1e-4:
@@ -238,28 +241,28 @@ def main():
                 results[key] = {"status": "timeout",
                                 "note": f"no result within {args.timeout:.0f} s",
                                 "seconds": time.perf_counter() - start}
-            RESULTS.parent.mkdir(exist_ok=True)
-            RESULTS.write_text(json.dumps(results, indent=2))
-    print_table(results)
-    print(f"wrote {RESULTS}")
+            save_results(NAME, results)
+    save_table(NAME, table(results))
 
 
-def print_table(results: dict) -> None:
-    print(f"\n{'problem/solver':<34}{'seconds':>10}{'objective':>14}{'iters':>8}"
-          f"{'gap':>10}{'neurons':>9}{'mem GB':>8}  status")
+def table(results: dict) -> list[str]:
+    lines = [f"{'problem/solver':<40}{'seconds':>10}{'objective':>14}{'iters':>8}"
+             f"{'gap':>10}{'neurons':>9}{'mem GB':>8}  status"]
     for problem in "abc":
         rows = {k.split("/", 1)[1]: v for k, v in results.items() if k.startswith(problem + "/")}
         admm = rows.get("admm", {})
         for solver, r in rows.items():
-            fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-            print(f"{problem + '/' + solver:<34}{fmt(r.get('seconds'), '10.2f')}"
-                  f"{fmt(r.get('objective'), '14.8f')}{fmt(r.get('iterations'), '8d')}"
-                  f"{fmt(r.get('certificate'), '10.1e')}{fmt(r.get('neurons'), '9d')}"
-                  f"{fmt(r.get('peak_memory_gb'), '8.2f')}  {r.get('status', '')}")
+            lines.append(
+                f"{problem + '/' + solver:<40}{fmt(r.get('seconds'), '10.2f')}"
+                f"{fmt(r.get('objective'), '14.8f')}{fmt(r.get('iterations'), '8d')}"
+                f"{fmt(r.get('certificate'), '10.1e')}{fmt(r.get('neurons'), '9d')}"
+                f"{fmt(r.get('peak_memory_gb'), '8.2f')}  {r.get('status', '')}")
         if admm.get("seconds"):
             for solver, r in rows.items():
                 if solver != "admm" and r.get("seconds"):
-                    print(f"    {solver} / admm time ratio: {r['seconds'] / admm['seconds']:.1f}x")
+                    lines.append(f"    {solver} / admm time ratio: "
+                                 f"{r['seconds'] / admm['seconds']:.1f}x")
+    return lines
 
 
 if __name__ == "__main__":
