@@ -47,6 +47,8 @@ def split(name):
 
 def models(quick: bool):
     yield "ConvexBNClassifier (default)", lambda: ConvexBNClassifier(random_state=0)
+    yield "ConvexBNClassifier (spectral_power=0)", lambda: ConvexBNClassifier(
+        spectral_power=0.0, random_state=0)
     if not quick:
         yield "ConvexBNClassifier (alpha by 3-fold CV)", lambda: GridSearchCV(
             ConvexBNClassifier(random_state=0, solver_params={"dtype": "float32"}, tol=1e-3),
@@ -69,11 +71,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(LOADERS), choices=list(LOADERS))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="run only the models whose label starts with one of these")
     args = parser.parse_args()
     results = load_results(NAME)
     for name in args.datasets:
         X_train, X_test, y_train, y_test = split(name)
         for label, make in models(args.quick):
+            if args.models and not any(label.startswith(m) for m in args.models):
+                continue
             model = make()
             start = time.perf_counter()
             with warnings.catch_warnings(record=True) as caught:

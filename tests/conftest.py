@@ -45,6 +45,18 @@ def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors
     return float(data) + 0.5 * alpha * float(penalty)
 
 
+def spectral_penalty_factors(X, hidden_weights, power, n_components=None):
+    """``||Lambda^-1 q||^2 / ||q||^2`` per neuron (``q = S V^T w``), from an SVD computed here.
+
+    Multiplies ``gamma^2`` in J under spectral weighting (DESIGN §5).
+    """
+    _, s, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    s, Vt = s[:n_components], Vt[:n_components]
+    q = (Vt @ hidden_weights) * s[:, None]
+    lam = (s / s[0]) ** power
+    return np.sum((q / lam[:, None]) ** 2, axis=0) / np.sum(q**2, axis=0)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

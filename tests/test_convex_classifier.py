@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
 from sk_convexbn import ConvexBNClassifier
 
-from conftest import torch_objective
+from conftest import spectral_penalty_factors, torch_objective
 
 
 @pytest.fixture
@@ -25,12 +26,13 @@ def two_classes(rng):
     return X, y
 
 
+@pytest.mark.parametrize("power", [0.0, 1.0])
 @pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
 @pytest.mark.parametrize("problem", ["two_classes", "three_classes"])
-def test_objective_equals_independent_J(request, problem, loss):
+def test_objective_equals_independent_J(request, problem, loss, power):
     X, y = request.getfixturevalue(problem)
     model = ConvexBNClassifier(loss=loss, alpha=1e-2, n_patterns=20, solver="cvxpy",
-                               random_state=0).fit(X, y)
+                               spectral_power=power, random_state=0).fit(X, y)
     n_classes = len(np.unique(y))
     if loss == "log_loss":
         target = y  # BCEWithLogitsLoss on 0/1, CrossEntropyLoss on class indices
@@ -38,7 +40,8 @@ def test_objective_equals_independent_J(request, problem, loss):
         target = 2.0 * y - 1.0
     else:
         target = np.eye(n_classes)[y]
-    J = torch_objective(model, X, target, 1e-2, loss=loss)
+    factors = spectral_penalty_factors(X, model.hidden_weights_, power)
+    J = torch_objective(model, X, target, 1e-2, loss=loss, penalty_factors=factors)
     assert model.objective_ == pytest.approx(J, rel=1e-6)
     assert model.output_weights_.shape[1] == (1 if n_classes == 2 else n_classes)
 
@@ -119,9 +122,9 @@ def test_integer_weights_are_repeated_rows(two_classes):
 def test_closed_form_for_squared_loss_on_full_row_rank_data(rng):
     X = rng.standard_normal((8, 12))
     y = np.array([0, 1, 2, 0, 1, 2, 0, 1])
-    model = ConvexBNClassifier(loss="squared_error", alpha=0.1).fit(X, y)
+    model = ConvexBNClassifier(loss="squared_error", alpha=0.1, spectral_power=0).fit(X, y)
     assert model.solver_ == "closed_form"
-    cvx = ConvexBNClassifier(loss="squared_error", alpha=0.1, solver="cvxpy",
+    cvx = ConvexBNClassifier(loss="squared_error", alpha=0.1, spectral_power=0, solver="cvxpy",
                              n_patterns=20000, random_state=0).fit(X, y)
     assert model.objective_ == pytest.approx(cvx.objective_, rel=1e-6)
     assert model.n_neurons_ <= 3  # one-hot targets: one neuron per class
@@ -131,4 +134,5 @@ def test_iris_and_breast_cancer_are_learned():
     X, y = load_iris(return_X_y=True)
     assert ConvexBNClassifier(n_patterns=20, random_state=0).fit(X, y).score(X, y) > 0.95
     X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)  # spectral weighting (default) sees feature scales
     assert ConvexBNClassifier(n_patterns=20, random_state=0).fit(X, y).score(X, y) > 0.95

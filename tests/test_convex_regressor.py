@@ -10,7 +10,7 @@ from sk_convexbn._program import ConvexProgram
 from sk_convexbn._solvers import solve_closed_form, solve_cvxpy
 from sk_convexbn._whitening import Whitening
 
-from conftest import torch_objective
+from conftest import spectral_penalty_factors, torch_objective
 
 
 def _regression_data(rng, n=40, d=3, n_outputs=None):
@@ -46,21 +46,12 @@ def test_objective_with_integer_weights_is_J_on_repeated_rows(rng):
     assert repeated.objective_ == pytest.approx(model.objective_, rel=1e-6)
 
 
-def _spectral_penalty_factors(X, hidden_weights, n_components, power):
-    """||Lambda^-1 q||^2 per neuron, from an SVD computed here."""
-    _, s, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
-    s, Vt = s[:n_components], Vt[:n_components]
-    q = (Vt @ hidden_weights) * s[:, None]
-    lam = (s / s[0]) ** power
-    return np.sum((q / lam[:, None]) ** 2, axis=0) / np.sum(q**2, axis=0)
-
-
 @pytest.mark.parametrize("n_components, power", [(2, 0.0), (3, 1.0), (2, 0.5)])
 def test_objective_with_encodings(rng, n_components, power):
     X, y = _regression_data(rng, d=4)
     model = ConvexBNRegressor(alpha=1e-2, n_patterns=40, n_components=n_components,
                               spectral_power=power, solver="cvxpy", random_state=0).fit(X, y)
-    factors = _spectral_penalty_factors(X, model.hidden_weights_, n_components, power)
+    factors = spectral_penalty_factors(X, model.hidden_weights_, power, n_components)
     J = torch_objective(model, X, y, 1e-2, penalty_factors=factors)
     assert model.objective_ == pytest.approx(J, rel=1e-6)
     # first-layer weights live in the top principal subspace

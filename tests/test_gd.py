@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 
 from sk_convexbn import ConvexBNRegressor, GDBNClassifier, GDBNRegressor
 
-from conftest import torch_objective
+from conftest import spectral_penalty_factors, torch_objective
 
 
 @pytest.fixture
@@ -82,20 +82,13 @@ def test_start_from_a_convex_solution(line_data):
     assert tuned.objective_ <= convex.objective_ * 1.01
 
 
-def _penalty_factors(X, W, k, power):
-    _, s, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
-    q = (Vt[:k] @ W) * s[:k, None]
-    lam = (s[:k] / s[0]) ** power
-    return np.sum((q / lam[:, None]) ** 2, 0) / np.sum(q**2, 0)
-
-
 @pytest.mark.parametrize("n_components, power", [(2, 0.0), (3, 1.0)])
 def test_encodings_mean_the_same_as_in_the_convex_models(rng, n_components, power):
     X = rng.standard_normal((60, 4)) * np.array([2.0, 1.0, 0.5, 0.2])
     y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(60)
     model = GDBNRegressor(alpha=1e-2, hidden_layer_sizes=10, n_components=n_components,
                           spectral_power=power, max_iter=200, random_state=0).fit(X, y)
-    factors = _penalty_factors(X, model.hidden_weights_, n_components, power)
+    factors = spectral_penalty_factors(X, model.hidden_weights_, power, n_components)
     assert model.objective_ == pytest.approx(
         torch_objective(model, X, y, 1e-2, penalty_factors=factors), rel=1e-6)
     _, _, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
