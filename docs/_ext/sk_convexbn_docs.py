@@ -1,0 +1,101 @@
+"""Small Sphinx helpers for the sk_convexbn documentation.
+
+* ``optional-literalinclude``: ``literalinclude`` of a file that may not exist yet
+  (the benchmark tables are written by the scripts in ``benchmarks/``). When the
+  file is missing, the directive's content (reStructuredText) is shown instead, so
+  the build never fails on a table that has not been produced.
+* ``optional-figure``: a ``figure`` that is left out when its image is missing.
+* API pages document the members that sk_convexbn defines (its own methods and
+  properties, inherited ones included); the methods every scikit-learn estimator
+  inherits from scikit-learn (``get_params``, ``set_params``, ``score``, the
+  metadata-routing ``set_*_request`` methods...) are left to scikit-learn's docs.
+* ``ExampleOrder``: the order of the gallery's examples.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst.directives.images import Figure
+from sphinx.directives.code import LiteralInclude
+from sphinx.util.docutils import SphinxDirective
+
+
+class _Optional(SphinxDirective):
+    """Mixin: does the file named by the first argument exist?"""
+
+    def _target_exists(self) -> bool:
+        rel_filename, filename = self.env.relfn2path(self.arguments[0])
+        # Registered even when missing: the page is then rebuilt on every build,
+        # and picks the file up as soon as a script has written it.
+        self.env.note_dependency(rel_filename)
+        return Path(filename).is_file()
+
+
+class OptionalLiteralInclude(LiteralInclude, _Optional):
+    """``literalinclude`` that shows its content instead when the file is missing."""
+
+    has_content = True
+
+    def run(self):
+        if self._target_exists():
+            return super().run()
+        if not self.content:
+            return []
+        container = nodes.container(classes=["sk-convexbn-missing-file"])
+        self.state.nested_parse(self.content, self.content_offset, container)
+        return [container]
+
+
+class OptionalFigure(Figure, _Optional):
+    """``figure`` that is left out when the image is missing."""
+
+    def run(self):
+        if self._target_exists():
+            return super().run()
+        return []
+
+
+def _skip_members_defined_elsewhere(app, what, name, obj, skip, options):
+    """Skip class members that sk_convexbn does not define (scikit-learn's API)."""
+    if what != "class" or skip:
+        return None
+    target = obj.fget if isinstance(obj, property) else obj
+    target = inspect.unwrap(target) if callable(target) else target
+    module = getattr(target, "__module__", None)
+    if module is None:
+        return None
+    return True if not module.startswith("sk_convexbn") else None
+
+
+class ExampleOrder:
+    """Sort key of the gallery: the quickstart first, the CIFAR-10 study last."""
+
+    ORDER = (
+        "quickstart.py",
+        "plot_patterns_2d.py",
+        "plot_closed_form.py",
+        "plot_convex_vs_gd.py",
+        "plot_pipeline_grid_search.py",
+        "plot_digits.py",
+        "cifar10_implicit_regularization.py",
+    )
+
+    def __init__(self, src_dir):
+        self.src_dir = src_dir
+
+    def __call__(self, filename):
+        rank = self.ORDER.index(filename) if filename in self.ORDER else len(self.ORDER)
+        return (rank, filename)
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: {', '.join(self.ORDER)}>"
+
+
+def setup(app):
+    app.add_directive("optional-literalinclude", OptionalLiteralInclude)
+    app.add_directive("optional-figure", OptionalFigure)
+    app.connect("autodoc-skip-member", _skip_members_defined_elsewhere)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
