@@ -1,10 +1,13 @@
 """
 Quickstart: a batch-normalized ReLU network trained to its convex optimum
-========================================================================
+=========================================================================
 
 Fit :class:`~sk_convexbn.ConvexBNRegressor` on the diabetes data that ships with
 scikit-learn, read the fitted network, and check that the exported torch module
 predicts the same thing.
+
+This is the README's main example: ``python examples/quickstart.py`` prints the
+summary shown at the bottom of this page.
 """
 
 import time
@@ -25,10 +28,19 @@ y_mean, y_std = y_train.mean(), y_train.std()
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 y_train_s = (y_train - y_mean) / y_std
 
+# %%
+# Fit the network. ``alpha`` is the weight decay of the objective J; ``n_patterns``
+# random gates sample the activation patterns of the convex program, and
+# ``solver="auto"`` (the default) picks the solver that suits the program's size.
+
 start = time.perf_counter()
 model = ConvexBNRegressor(alpha=3e-2, n_patterns=100, random_state=0)
 model.fit(X_train, y_train_s)
 elapsed = time.perf_counter() - start
+
+# %%
+# Predict with the estimator and with the exported PyTorch module
+# (``Linear -> BatchNorm1d -> ReLU -> Linear`` in eval mode), and summarize the fit.
 
 pred = model.predict(X_test) * y_std + y_mean
 with torch.no_grad():
