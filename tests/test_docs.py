@@ -1,0 +1,113 @@
+"""The documentation builds with warnings as errors, and runs every gallery example.
+
+A broken example, a docstring numpydoc or docutils cannot parse, or a broken
+cross-reference fails ``test_docs_build``. The build runs on a copy of the sources
+in a temporary directory, so it neither touches ``docs/`` nor reuses the gallery's
+cache of examples already run (sphinx-gallery skips examples whose source has not
+changed since its last run, which would hide a change of the library that breaks
+them).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+
+#: The build command of CONTRIBUTING.md and the docs' Contributing page.
+BUILD_COMMAND = "python -m sphinx -W --keep-going -b html docs docs/_build/html"
+
+#: Outputs of earlier builds, never copied.
+GENERATED = ("_build", "auto_examples", "generated", "sg_execution_times.rst",
+             "sg_api_usage.rst", "__pycache__")
+
+#: Examples that the build runs (sphinx-gallery's filename_pattern in docs/conf.py).
+EXECUTED = re.compile(r"/(plot_|quickstart)")
+
+
+def _copy_sources(destination: Path) -> Path:
+    """Copy what the docs build reads into ``destination``; return the docs folder."""
+    shutil.copytree(DOCS, destination / "docs", ignore=shutil.ignore_patterns(*GENERATED))
+    shutil.copytree(EXAMPLES, destination / "examples",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    results = ROOT / "benchmarks" / "results"
+    if results.is_dir():
+        shutil.copytree(results, destination / "benchmarks" / "results")
+    for name in ("CHANGELOG.md", "CONTRIBUTING.md", "README.md"):
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, destination / name)
+    return destination / "docs"
+
+
+def test_docs_build(tmp_path):
+    for module in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme",
+                   "matplotlib"):
+        pytest.importorskip(module, reason="the docs build needs pip install -e '.[docs]'")
+    docs = _copy_sources(tmp_path)
+    html = tmp_path / "html"
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
+               str(docs), str(html)]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.pop("SK_CONVEXBN_DOCS_INTERSPHINX", None)  # offline: no inventories
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=900)
+    log = result.stdout[-6000:] + "\n" + result.stderr[-12000:]
+    returncode = result.returncode
+    assert returncode == 0, f"the docs build failed:\n{log}"
+
+    for page in ("index", "getting_started", "theory", "user_guide", "api", "benchmarks",
+                 "changelog", "contributing", "auto_examples/index"):
+        assert (html / f"{page}.html").is_file(), f"{page}.html was not built"
+    for name in ("ConvexBNRegressor", "ConvexBNClassifier", "GDBNRegressor",
+                 "GDBNClassifier", "alpha_max", "datasets.load_cifar10"):
+        assert (html / "generated" / f"sk_convexbn.{name}.html").is_file()
+    for example in sorted(EXAMPLES.glob("*.py")):
+        assert (html / "auto_examples" / f"{example.stem}.html").is_file()
+        if EXECUTED.search("/" + example.name):
+            # an executed example's page carries its output (text or figures)
+            page = (html / "auto_examples" / f"{example.stem}.html").read_text()
+            assert "sphx-glr-script-out" in page or "sphx-glr-single-img" in page, (
+                f"{example.name} shows no output: was it executed?")
+    theory = (html / "theory.html").read_text()
+    assert "sphx_glr_plot_patterns_2d_001.png" in theory
+
+
+def test_public_api_is_documented():
+    import sk_convexbn
+
+    api = (DOCS / "api.rst").read_text()
+    missing = [name for name in sk_convexbn.__all__
+               if not name.startswith("__") and not re.search(rf"^\s+{name}$", api, re.M)]
+    assert not missing, f"public names missing from docs/api.rst: {missing}"
+
+
+def test_examples_are_gallery_scripts():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        from sk_convexbn_docs import ExampleOrder
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    for example in sorted(EXAMPLES.glob("*.py")):
+        docstring = ast.get_docstring(ast.parse(example.read_text()), clean=False)
+        assert docstring, f"{example.name} has no module docstring"
+        lines = docstring.strip("\n").splitlines()
+        assert len(lines) >= 2 and set(lines[1]) == {"="} and len(lines[1]) >= len(lines[0]), (
+            f"{example.name}: the docstring must start with a title underlined by '='")
+        assert example.name in ExampleOrder.ORDER, (
+            f"add {example.name} to ExampleOrder.ORDER in docs/_ext/sk_convexbn_docs.py")
+
+
+def test_contributing_guides_give_the_build_command():
+    for guide in (ROOT / "CONTRIBUTING.md", DOCS / "contributing.rst"):
+        assert BUILD_COMMAND in guide.read_text(), f"{guide.name} lacks {BUILD_COMMAND!r}"
