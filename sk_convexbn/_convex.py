@@ -314,7 +314,7 @@ class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
     n_components_ : int
         Number of whitened directions used.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Defined only when ``X`` has feature names that are all strings.
 
     See Also
@@ -413,7 +413,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     """Batch-normalized ReLU network classifier trained to a certified optimum.
 
     The network ``f(x) = sum_j relu(BN_j(x^T w_j)) v_j + b`` is trained by solving the
-    equivalent convex program (DESIGN: a group lasso over activation patterns of the
+    equivalent convex program (:ref:`theory`: a group lasso over activation patterns of the
     whitened data). Two classes use one output; ``C > 2`` classes use one output per
     class, every neuron feeding one output, which keeps the program convex and exact
     for the returned network.
@@ -438,7 +438,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         Penalize low-variance BN directions more (``Lambda = diag((sigma_k /
         sigma_1)^spectral_power)``); 0 is plain batch normalization. The default 1
         encodes the preference of gradient descent for high-variance directions
-        (DESIGN §5): the whitened program with 0 treats all directions alike and fits
+        (:ref:`theory_implicit_regularization`): the whitened program with 0 treats all directions alike and fits
         noise directions, which costs accuracy on held-out data (breast_cancer: 0.912
         with 0, 0.974 with 1; see the classification benchmark). Set 0 for the plain
         BN objective, e.g. to compare with :class:`GDBNClassifier` at equal J, or to
@@ -483,7 +483,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     n_patterns_ : int
     n_components_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
 
     See Also
     --------

@@ -293,7 +293,7 @@ _SHARED_ATTRIBUTES_DOC = """
     best_validation_score_ : float
         With ``early_stopping``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
 """
 
 
