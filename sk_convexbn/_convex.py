@@ -24,6 +24,7 @@ from ._losses import make_loss
 from ._network import network_from_solution
 from ._patterns import sample_patterns
 from ._program import ConvexProgram
+from ._regression import BNRegressorMixin
 from ._solvers import solve_admm, solve_closed_form, solve_cvxpy
 from ._whitening import Whitening
 
@@ -226,7 +227,7 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         return self
 
 
-class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
+class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     """Two-layer ReLU network with batch normalization, trained to a certified optimum.
 
     Fits ``f(x) = sum_j relu(BN_j(x^T w_j)) v_j + b`` by solving the equivalent
@@ -357,11 +358,6 @@ class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
     True
     """
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
@@ -379,34 +375,7 @@ class ConvexBNRegressor(RegressorMixin, _ConvexBNBase):
         -------
         self : ConvexBNRegressor
         """
-        X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
-        self._fit_convex(X, Y, sample_weight, loss_name)
-        self._y_ndim = np.ndim(y)
-        return self
-
-    def _validate_fit_data(self, X, y, sample_weight):
-        """Validated ``X``, targets as (n_samples, n_outputs), weights and loss name."""
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True,
-            dtype=[np.float64, np.float32], ensure_min_samples=2,
-        )
-        sample_weight = check_positive_sample_weight(sample_weight, X)
-        y = np.asarray(y, dtype=np.float64)
-        return X, (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight, "squared_error"
-
-    def predict(self, X):
-        """Predict with the fitted network (BN in eval mode, training statistics).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        """
-        F = self._forward(X)
-        return F[:, 0] if self._y_ndim == 1 else F
+        return self._fit_convex(*self._validate_fit_data(X, y, sample_weight))
 
 
 class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):

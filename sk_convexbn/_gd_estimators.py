@@ -24,6 +24,7 @@ from ._classification import BNClassifierMixin
 from ._gd import BNNet, GDConfig, train_bn_network
 from ._losses import make_loss
 from ._network import normalized_network
+from ._regression import BNRegressorMixin
 from ._whitening import Whitening
 
 
@@ -297,7 +298,7 @@ _SHARED_ATTRIBUTES_DOC = """
 """
 
 
-class GDBNRegressor(RegressorMixin, _GDBNBase):
+class GDBNRegressor(BNRegressorMixin, RegressorMixin, _GDBNBase):
     __doc__ = f"""Batch-normalized ReLU network regressor trained by gradient descent.
 
     The usual non-convex ``Linear -> BatchNorm1d -> ReLU -> Linear`` network,
@@ -331,11 +332,6 @@ class GDBNRegressor(RegressorMixin, _GDBNBase):
     True
     """
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_failure
     def fit(self, X, y, sample_weight=None):
@@ -352,32 +348,13 @@ class GDBNRegressor(RegressorMixin, _GDBNBase):
         -------
         self : GDBNRegressor
         """
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
-                             dtype=[np.float64, np.float32], ensure_min_samples=2)
-        sample_weight = check_positive_sample_weight(sample_weight, X)
-        y = np.asarray(y, dtype=np.float64)
-        self._y_ndim = y.ndim
-        return self._fit_gd(X, y.reshape(len(y), -1), sample_weight, "squared_error")
+        return self._fit_gd(*self._validate_fit_data(X, y, sample_weight))
 
     _stratify = False
 
     def _validation_score(self, net, X_train, c_train, X_val, Y_val):
         F = self._outputs_with_training_statistics(net, X_train, c_train, X_val)
         return r2_score(Y_val, F.cpu().numpy())
-
-    def predict(self, X):
-        """Predict with the trained network (BN in eval mode).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        """
-        F = self._forward(X)
-        return F[:, 0] if self._y_ndim == 1 else F
 
 
 class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):

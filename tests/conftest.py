@@ -29,7 +29,10 @@ def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors
         bn.bias.copy_(torch.tensor(model.bn_shift_))
         head.weight.copy_(torch.tensor(model.output_weights_).T)
         head.bias.copy_(torch.tensor(model.intercept_))
-        F = head(torch.relu(bn(linear(torch.tensor(X, dtype=torch.float64)))))
+        X = torch.tensor(X, dtype=torch.float64)
+        # an empty network (alpha above alpha_max) has no BN layer to run
+        hidden = torch.relu(bn(linear(X))) if m else X.new_zeros((X.shape[0], 0))
+        F = head(hidden)
         if loss == "squared_error":
             Y = torch.tensor(np.asarray(y, float)).reshape(F.shape)
             data = 0.5 * F.shape[1] * torch.nn.functional.mse_loss(F, Y)
