@@ -16,9 +16,16 @@ def load_results(name: str) -> dict:
 
 
 def save_results(name: str, results: dict) -> Path:
+    """Write ``results`` over the rows of the file as it is now.
+
+    Rows written meanwhile by another run of the same script (other data sets or
+    models) are kept.
+    """
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
-    path.write_text(json.dumps(results, indent=2))
+    merged = {**load_results(name), **results}
+    path.write_text(json.dumps(merged, indent=2))
+    results.update(merged)
     return path
 
 

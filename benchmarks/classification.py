@@ -101,7 +101,8 @@ def main():
 
 def table(results: dict) -> list[str]:
     lines = [f"{'data set':<14}{'model':<42}{'test acc':>9}{'fit s':>9}{'neurons':>8}  note"]
-    for key, r in results.items():
+    order = list(LOADERS)
+    for key, r in sorted(results.items(), key=lambda kv: order.index(kv[0].split("/")[0])):
         name, label = key.split("/", 1)
         note = [f"{k}={v:g}" for k, v in (r.get("best_params") or {}).items()]
         if r.get("convergence_warnings"):
