@@ -131,10 +131,12 @@ def run(dataset: str, cifar: str | None, quick: bool, alpha: float,
           f"{len(data[2])} test rows, {data[0].shape[1]} features", flush=True)
 
     def convex(**encoding):
+        # spectral_power=0 unless the encoding says otherwise (the classifier's default is 1)
         return ConvexBNClassifier(
             loss="squared_error", alpha=alpha, n_patterns=settings["n_patterns"],
             solver="admm", tol=1e-3, max_iter=settings["max_iter"],
-            solver_params={"dtype": "float32"}, random_state=0, **encoding)
+            solver_params={"dtype": "float32"}, random_state=0,
+            **{"spectral_power": 0.0, **encoding})
 
     rows = {}
     plain_row, plain_pred = evaluate(convex(), data)
@@ -237,13 +239,18 @@ def main():
     parser.add_argument("--alpha", type=float, default=1e-3)
     parser.add_argument("--n-train", type=int, default=None, help="subsample the training rows")
     parser.add_argument("--max-iter", type=int, default=None, help="ADMM iterations cap")
+    parser.add_argument("--pca", type=int, default=None, help="CIFAR-10: principal components kept")
+    parser.add_argument("--n-patterns", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=None, help="GD epochs")
     args = parser.parse_args()
-    overrides = {k: v for k, v in (("n_train", args.n_train), ("max_iter", args.max_iter))
+    overrides = {k: v for k, v in (("n_train", args.n_train), ("max_iter", args.max_iter),
+                                   ("pca", args.pca), ("n_patterns", args.n_patterns),
+                                   ("epochs", args.epochs))
                  if v is not None}
     results = load_results(NAME)
     key = f"{args.dataset}{' (quick)' if args.quick else ''}"
-    if args.n_train is not None:
-        key += f" n_train={args.n_train}"
+    if overrides:
+        key += " " + " ".join(f"{k}={v}" for k, v in overrides.items())
     results[key] = run(args.dataset, args.cifar, args.quick, args.alpha, overrides)
     results[key]["command"] = "python benchmarks/implicit_regularization.py " + " ".join(
         sys.argv[1:])
