@@ -117,6 +117,12 @@ def load_cifar10(path, *, cache: bool = True, cache_dir=None) -> Bunch:
     Examples
     --------
     >>> from sk_convexbn.datasets import load_cifar10
+    >>> data = load_cifar10("../shared/data/cifar10-jpg.tar.xz")  # doctest: +SKIP
+    >>> data.X_train.shape, data.X_train.dtype, data.y_test.shape  # doctest: +SKIP
+    ((50000, 32, 32, 3), dtype('uint8'), (10000,))
+
+    The loader never downloads; a missing archive is a clear error:
+
     >>> load_cifar10("missing.tar.xz")
     Traceback (most recent call last):
     ...
