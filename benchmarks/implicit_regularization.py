@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 import warnings
 from pathlib import Path
@@ -223,7 +224,7 @@ def plot(results: dict, path: Path) -> None:
             if log:
                 ax.set_xscale("log", base=2)
             ax.set_xlabel(label)
-            ax.set_title(key)
+            ax.set_title(textwrap.fill(key, 48), fontsize=9)
             ax.grid(alpha=0.3)
         row_axes[0].legend(fontsize=8)
     fig.tight_layout()
