@@ -48,7 +48,9 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
 
     one nonnegative least-squares problem of size ``(n_columns, n_samples)`` per block
     (blocks sharing a pattern and an output but not a sign are two different
-    problems). This costs far less than a fit, but grows with ``n_patterns`` times
+    problems). Where the estimator uses the closed form (squared loss, full row rank,
+    every pattern), the same condition reduces to the largest root mean square of the
+    positive and negative parts of the residual ``Y - b_0``. This costs far less than a fit, but grows with ``n_patterns`` times
     the number of outputs. The value is exact for the program; a solver stops
     within its tolerance, so just above ``alpha_max`` a fitted network may keep a few
     neurons of negligible weight (the first-order solver can also use activation
@@ -80,8 +82,26 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
     estimator = clone(estimator)
     estimator._validate_params()
     X, Y, sample_weight, loss_name = estimator._validate_fit_data(X, y, sample_weight)
-    program, *_ = estimator._build_program(X, Y, sample_weight, loss_name, solver="admm")
+    program, _, solver, *_ = estimator._build_program(X, Y, sample_weight, loss_name)
+    if solver == "closed_form":
+        return _closed_form_threshold(program)
+    if program.patterns is None:  # pragma: no cover - every other solver samples patterns
+        raise RuntimeError(f"solver {solver!r} has no activation patterns")
     return float(_block_thresholds(program).max())
+
+
+def _closed_form_threshold(program: ConvexProgram) -> float:
+    """``alpha_max`` over all patterns at full row rank (squared loss).
+
+    Each output's optimum soft-thresholds the positive and the negative part of its
+    residual at the optimal intercept, ``r = y - b0``, at their root mean squares
+    (weighted by ``c``), so the network is empty once ``alpha`` reaches the largest.
+    """
+    c, Y = program.row_coefficients, program.targets
+    residual = Y - c @ Y if program.fit_intercept else Y
+    positive = np.sqrt(c @ np.maximum(residual, 0.0) ** 2)
+    negative = np.sqrt(c @ np.maximum(-residual, 0.0) ** 2)
+    return float(max(positive.max(), negative.max()))
 
 
 def _block_thresholds(program: ConvexProgram) -> np.ndarray:

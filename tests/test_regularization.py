@@ -39,7 +39,21 @@ def test_alpha_max_is_where_the_network_empties(estimator, target):
     assert above.n_neurons_ == 0
     below = clone(estimator).set_params(alpha=0.9 * a).fit(X, y)
     assert below.n_neurons_ > 0
-    assert below.objective_ < above.objective_
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_alpha_max_on_the_closed_form_path(rng, fit_intercept, weighted):
+    # full row rank: solver="auto" uses the closed form, which has every pattern
+    X = rng.standard_normal((8, 12))
+    y = rng.standard_normal(8)
+    w = rng.uniform(0.5, 2.0, 8) if weighted else None
+    est = ConvexBNRegressor(fit_intercept=fit_intercept, random_state=0)
+    a = alpha_max(X, y, estimator=est, sample_weight=w)
+    above = clone(est).set_params(alpha=1.001 * a).fit(X, y, sample_weight=w)
+    assert above.solver_ == "closed_form" and above.n_neurons_ == 0
+    below = clone(est).set_params(alpha=0.999 * a).fit(X, y, sample_weight=w)
+    assert below.n_neurons_ > 0
 
 
 def test_alpha_max_leaves_the_estimator_alone():
