@@ -15,18 +15,16 @@ def load_results(name: str) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def save_results(name: str, results: dict) -> Path:
-    """Write ``results`` over the rows of the file as it is now.
+def save_results(name: str, rows: dict) -> dict:
+    """Merge the rows this run produced into ``results/<name>.json``; return all rows.
 
-    Rows written meanwhile by another run of the same script (other data sets or
-    models) are kept.
+    Only ``rows`` are written over the file as it is now, so rows written meanwhile
+    by another run of the same script (other data sets or models) are kept.
     """
     RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
-    merged = {**load_results(name), **results}
-    path.write_text(json.dumps(merged, indent=2))
-    results.update(merged)
-    return path
+    merged = {**load_results(name), **rows}
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(merged, indent=2))
+    return merged
 
 
 def save_table(name: str, lines: list[str], command: str | None = None) -> Path:

@@ -74,7 +74,7 @@ def main():
     parser.add_argument("--models", nargs="+", default=None,
                         help="run only the models whose label starts with one of these")
     args = parser.parse_args()
-    results = load_results(NAME)
+    produced = {}
     for name in args.datasets:
         X_train, X_test, y_train, y_test = split(name)
         for label, make in models(args.quick):
@@ -87,16 +87,17 @@ def main():
                 model.fit(X_train, y_train)
             seconds = time.perf_counter() - start
             best = getattr(model, "best_params_", None)
-            results[f"{name}/{label}"] = {
+            produced[f"{name}/{label}"] = {
                 "accuracy": float(model.score(X_test, y_test)), "fit_seconds": seconds,
                 "neurons": neurons(model), "best_params": best,
                 "convergence_warnings": sum(issubclass(w.category, ConvergenceWarning)
                                             for w in caught),
             }
-            print(f"{name:<14}{label:<42}{results[f'{name}/{label}']['accuracy']:.4f}"
+            print(f"{name:<14}{label:<42}{produced[f'{name}/{label}']['accuracy']:.4f}"
                   f"{seconds:10.2f}s  neurons={neurons(model)}  {best or ''}", flush=True)
-            save_results(NAME, results)
-    save_table(NAME, table(results), "python benchmarks/classification.py " + " ".join(sys.argv[1:]))
+            save_results(NAME, produced)
+    save_table(NAME, table(load_results(NAME)),
+               "python benchmarks/classification.py " + " ".join(sys.argv[1:]))
 
 
 def table(results: dict) -> list[str]:

@@ -1,12 +1,13 @@
 """Gradient descent versus the convex solvers: time to come within 1% of the convex optimum.
 
 The convex estimator solves the program over its sampled activation patterns to a
-certified optimum ``J*`` (ADMM at the default ``tol``, and at ``tol=1e-2``, whose
-certificate already guarantees ``J <= J* / 0.99``). The gradient-descent estimator
-trains the same network (same J, same alpha, full batch, so ``loss_curve_[t]`` is J
-after epoch t) for a fixed budget of epochs; its time to 1% is the fraction of the
-run's time spent up to the first epoch with ``J <= 1.01 J*`` (full-batch epochs cost
-the same). Gradient descent is not restricted to the sampled patterns, so it may end
+certified optimum (ADMM at the default ``tol``, and at ``tol=1e-2``, whose
+certificate already guarantees 1%); ``J*`` is the best network J of the two runs.
+The gradient-descent estimator trains the same network (same J, same alpha, full
+batch, so ``loss_curve_[t]`` is J after t epochs) for a fixed budget of epochs; its
+time to 1% is the time of a second, identical run stopped after the first epoch
+with ``J <= 1.01 J*`` (runs on CPU are reproducible), compared with ADMM's time to
+its certified 1%. Gradient descent is not restricted to the sampled patterns, so it may end
 below ``J*``; the table says so.
 
 Problems: ``regression`` (n = 2000, d = 50, the problem (b) of
@@ -79,35 +80,46 @@ def run(name: str, epochs: int, seeds: int) -> dict:
             "iterations": model.n_iter_, "neurons": model.n_neurons_,
             "duality_gap": float(model.duality_gap_)}
         print(name, f"tol={tol:g}", rows[f"convex ADMM tol={tol:g}"], flush=True)
-    reference = rows["convex ADMM tol=0.0001"]
-    target = 1.01 * reference["objective"]
-    for width in [max(reference["neurons"], 1)]:
-        for solver, budget in (("adam", epochs), ("lbfgs", max(epochs // 20, 10))):
-            for seed in range(seeds):
-                model = GD(hidden_layer_sizes=width, alpha=ALPHA, solver=solver,
-                           max_iter=budget, tol=0.0, n_iter_no_change=budget,
-                           random_state=seed, **loss)
-                seconds, _ = timed_fit(model, X, y)
-                curve = np.asarray(model.loss_curve_)
-                hit = np.flatnonzero(curve <= target)
-                rows[f"GD {solver} width={width} seed={seed}"] = {
-                    "seconds": seconds, "objective": model.objective_,
-                    "epochs": len(curve), "neurons": width,
-                    "epochs_to_1pct": int(hit[0]) + 1 if hit.size else None,
-                    "seconds_to_1pct": (seconds * (hit[0] + 1) / len(curve)
-                                        if hit.size else None),
-                    "below_convex": bool(model.objective_ < reference["objective"]),
-                }
-                print(name, solver, width, seed, rows[f"GD {solver} width={width} seed={seed}"],
-                      flush=True)
-    return {"target_objective": target, "rows": rows}
+    # J* is the best network J the convex runs found for the sampled program (a network
+    # whose cones hold only to tol can be slightly below the program's optimum).
+    best = min(r["objective"] for r in rows.values())
+    target = 1.01 * best
+    width = max(rows["convex ADMM tol=0.0001"]["neurons"], 1)
+    for solver, budget in (("adam", epochs), ("lbfgs", max(epochs // 20, 10))):
+        for seed in range(seeds):
+            def make(max_iter):
+                return GD(hidden_layer_sizes=width, alpha=ALPHA, solver=solver,
+                          max_iter=max_iter, tol=0.0, n_iter_no_change=max_iter,
+                          random_state=seed, **loss)
+
+            model = make(budget)
+            seconds, _ = timed_fit(model, X, y)
+            # loss_curve_[t] is J after t epochs (evaluated before the t+1-th update)
+            curve = np.append(model.loss_curve_, model.objective_)
+            hit = np.flatnonzero(curve <= target)
+            row = {"seconds": seconds, "objective": model.objective_, "epochs": budget,
+                   "neurons": width, "epochs_to_1pct": None, "seconds_to_1pct": None,
+                   "below_convex": bool(model.objective_ < best)}
+            if hit.size and hit[0] > 0:
+                # time exactly that many epochs (CPU runs are reproducible)
+                again = make(int(hit[0]))
+                row["seconds_to_1pct"], _ = timed_fit(again, X, y)
+                row["epochs_to_1pct"] = int(hit[0])
+                row["rerun_reached_1pct"] = bool(again.objective_ <= target * (1 + 1e-9))
+            rows[f"GD {solver} width={width} seed={seed}"] = row
+            print(name, solver, width, seed, row, flush=True)
+    return {"convex_best_objective": best, "target_objective": target, "rows": rows}
 
 
 def table(results: dict) -> list[str]:
-    lines = [f"{'problem':<11}{'method':<34}{'seconds':>9}{'to 1%':>9}{'objective':>12}"
-             f"{'epochs/its':>11}{'neurons':>8}  note"]
+    lines = []
     for name, result in results.items():
-        reference = result["rows"]["convex ADMM tol=0.0001"]
+        lines.append(f"$ {result.get('command', 'python benchmarks/gd_vs_convex.py')}")
+        lines.append(f"{'problem':<11}{'method':<34}{'seconds':>9}{'to 1%':>9}{'objective':>12}"
+                     f"{'epochs/its':>11}{'neurons':>8}  note")
+        certified = result["rows"]["convex ADMM tol=0.01"]["seconds"]
+        best = result.get("convex_best_objective",
+                          result["rows"]["convex ADMM tol=0.0001"]["objective"])
         for label, r in result["rows"].items():
             if label.startswith("convex"):
                 to_1pct, count = r["seconds"], r["iterations"]
@@ -115,11 +127,12 @@ def table(results: dict) -> list[str]:
             else:
                 to_1pct, count = r["seconds_to_1pct"], r["epochs"]
                 note = ("never within 1%" if to_1pct is None else
-                        f"{to_1pct / reference['seconds']:.2f}x the convex time")
-                if r["below_convex"]:
-                    note += "; ends below J* (uses patterns outside the sampled ones)"
+                        f"{to_1pct / certified:.2f}x ADMM's certified 1% (tol=1e-2)")
+                if r["objective"] < best:
+                    note += "; ends below J* (not restricted to the sampled patterns)"
             lines.append(f"{name:<11}{label:<34}{r['seconds']:9.2f}{fmt(to_1pct, '9.2f')}"
                          f"{r['objective']:12.6f}{count:11d}{r['neurons']:8d}  {note}")
+        lines.append("")
     return lines
 
 
@@ -130,11 +143,10 @@ def main():
     parser.add_argument("--epochs", type=int, default=2000, help="Adam epochs (L-BFGS: 1/20)")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    results = load_results(NAME)
+    command = "python benchmarks/gd_vs_convex.py " + " ".join(sys.argv[1:])
     for name in args.problems:
-        results[name] = run(name, args.epochs, args.seeds)
-        save_results(NAME, results)
-    save_table(NAME, table(results), "python benchmarks/gd_vs_convex.py " + " ".join(sys.argv[1:]))
+        save_results(NAME, {name: {**run(name, args.epochs, args.seeds), "command": command}})
+    save_table(NAME, table(load_results(NAME)))
 
 
 if __name__ == "__main__":

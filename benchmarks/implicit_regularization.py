@@ -248,14 +248,14 @@ def main():
                                    ("pca", args.pca), ("n_patterns", args.n_patterns),
                                    ("epochs", args.epochs))
                  if v is not None}
-    results = load_results(NAME)
     key = f"{args.dataset}{' (quick)' if args.quick else ''}"
+    if args.alpha != 1e-3:
+        key += f" alpha={args.alpha:g}"
     if overrides:
         key += " " + " ".join(f"{k}={v}" for k, v in overrides.items())
-    results[key] = run(args.dataset, args.cifar, args.quick, args.alpha, overrides)
-    results[key]["command"] = "python benchmarks/implicit_regularization.py " + " ".join(
-        sys.argv[1:])
-    save_results(NAME, results)
+    row = run(args.dataset, args.cifar, args.quick, args.alpha, overrides)
+    row["command"] = "python benchmarks/implicit_regularization.py " + " ".join(sys.argv[1:])
+    results = save_results(NAME, {key: row})
     save_table(NAME, table(results))
     plot(results, RESULTS_DIR / f"{NAME}.png")
 

@@ -200,7 +200,7 @@ def main():
         print(json.dumps(run_solver(*args.worker, args.cifar, options)))
         return
 
-    results = load_results(NAME)
+    results = {}  # the rows of this run; the file keeps the others
     sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000}
     variant = []
     if args.admm_tol != 1e-4:
@@ -242,6 +242,7 @@ def main():
                                 "note": f"no result within {args.timeout:.0f} s",
                                 "seconds": time.perf_counter() - start}
             save_results(NAME, results)
+    results = save_results(NAME, results)
     save_table(NAME, table(results))
 
 
