@@ -12,6 +12,9 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from ._base import check_positive_sample_weight
 
 
 def _has_probabilities(estimator) -> bool:
@@ -25,6 +28,14 @@ def _has_probabilities(estimator) -> bool:
 
 class BNClassifierMixin:
     """Label handling of the BN classifiers (needs ``loss`` and ``class_weight``)."""
+
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Validated ``X``, encoded targets (sets ``classes_``), weights and loss name."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                             ensure_min_samples=2)
+        sample_weight = check_positive_sample_weight(sample_weight, X)
+        Y, sample_weight = self._encode_targets(y, sample_weight)
+        return X, Y, sample_weight, self.loss
 
     def _encode_targets(self, y, sample_weight):
         """Set ``classes_``; return encoded targets (n, n_outputs) and row weights.

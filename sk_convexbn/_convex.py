@@ -10,12 +10,10 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 
 from ._base import (
     BNNetworkMixin,
     check_memory,
-    check_positive_sample_weight,
     resolve_device,
     unfitted_on_failure,
 )
@@ -535,11 +533,3 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         self : ConvexBNClassifier
         """
         return self._fit_convex(*self._validate_fit_data(X, y, sample_weight))
-
-    def _validate_fit_data(self, X, y, sample_weight):
-        """Validated ``X``, encoded targets (sets ``classes_``), weights and loss name."""
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
-                             ensure_min_samples=2)
-        sample_weight = check_positive_sample_weight(sample_weight, X)
-        Y, sample_weight = self._encode_targets(y, sample_weight)
-        return X, Y, sample_weight, self.loss

@@ -11,12 +11,9 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 
 from ._base import (
     BNNetworkMixin,
-    check_memory,
-    check_positive_sample_weight,
     resolve_device,
     unfitted_on_failure,
 )
@@ -142,12 +139,11 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         """Score of the held-out rows (higher is better); see the subclasses."""
         raise NotImplementedError
 
-    def _fit_gd(self, X, Y, sample_weight, loss_name, y_labels=None):
+    def _fit_gd(self, X, Y, sample_weight, loss_name):
         """Train on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
         if sample_weight is not None:
             positive = sample_weight > 0
             X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
-            y_labels = None if y_labels is None else y_labels[positive]
         X = np.asarray(X, dtype=np.float64)
         weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
         device = resolve_device(self.device)
@@ -157,7 +153,8 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
 
         X_fit, Y_fit, w_fit, validation = X, Y, weights, None
         if self.early_stopping:
-            stratify = y_labels if (y_labels is not None and self._stratify) else None
+            # classifiers: the class of each row, read off its encoded target
+            stratify = (Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]) if self._stratify else None
             X_fit, X_val, Y_fit, Y_val, w_fit, _ = train_test_split(
                 X, Y, weights, test_size=self.validation_fraction, random_state=rng,
                 stratify=stratify)
@@ -454,19 +451,14 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
         -------
         self : GDBNClassifier
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        sample_weight = check_positive_sample_weight(sample_weight, X)
-        if self.warm_start and hasattr(self, "classes_"):
-            previous = self.classes_
-            Y, sample_weight = self._encode_targets(y, sample_weight)
-            if not np.array_equal(previous, self.classes_):
-                raise ValueError(
-                    f"warm_start needs the same classes as the previous fit: {previous} "
-                    f"then {self.classes_}."
-                )
-        else:
-            Y, sample_weight = self._encode_targets(y, sample_weight)
-        return self._fit_gd(X, Y, sample_weight, self.loss, y_labels=y)
+        previous = self.classes_ if self.warm_start and hasattr(self, "classes_") else None
+        X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
+        if previous is not None and not np.array_equal(previous, self.classes_):
+            raise ValueError(
+                f"warm_start needs the same classes as the previous fit: {previous} "
+                f"then {self.classes_}."
+            )
+        return self._fit_gd(X, Y, sample_weight, loss_name)
 
     def _validation_score(self, net, X_train, c_train, X_val, Y_val):
         F = self._outputs_with_training_statistics(net, X_train, c_train, X_val).cpu().numpy()

@@ -115,9 +115,11 @@ def _block_thresholds(program: ConvexProgram) -> np.ndarray:
     G = (c[:, None] * program.loss.row_gradients(zero + b, Y)).numpy()
     Z, D = program.Z, program.patterns
     pattern, sign, output = program.block_layout()
+    # the data term's gradient for every block at once: sigma_b Z^T D_p(b) G_c(b)
+    gradients = sign * (Z.T @ (D[:, pattern] * G[:, output]))
     thresholds = np.empty(program.n_blocks)
-    for k, (p, s, o) in enumerate(zip(pattern, sign, output)):
-        gradient = s * (Z.T @ (D[:, p] * G[:, o]))
-        cone = (2.0 * D[:, p] - 1.0)[:, None] * Z
-        _, thresholds[k] = nnls(cone.T, gradient, maxiter=50 * Z.shape[0])
+    for p in range(program.n_patterns):
+        cone_T = ((2.0 * D[:, p] - 1.0)[:, None] * Z).T  # A_p^T, shared by p's blocks
+        for k in np.flatnonzero(pattern == p):
+            _, thresholds[k] = nnls(cone_T, gradients[:, k], maxiter=50 * Z.shape[0])
     return thresholds

@@ -172,6 +172,28 @@ def _finish_rows(pb: _Problem, Von, phi, rho, work):
     work.clamp_(min=0.0)
 
 
+class _NewtonStop:
+    """Stopping rule shared by the s-step root finders.
+
+    Converged once the largest residual is at rounding level, or stops shrinking
+    while no row changes its linear piece (float32 cannot reach the float64 level),
+    or at the iteration limit.
+    """
+
+    def __init__(self, pb: _Problem, max_newton: int):
+        self.eps, self.max_newton = pb.eps, max_newton
+        self.tol, self.previous = None, (math.inf, None)
+
+    def __call__(self, iteration: int, largest: float, phi, count) -> bool:
+        if self.tol is None:
+            self.tol = 64 * self.eps * (1.0 + float(torch.abs(phi).max()) + largest)
+        stalled = largest > 0.5 * self.previous[0] and torch.equal(count, self.previous[1])
+        if largest <= self.tol or stalled or iteration == self.max_newton - 1:
+            return True
+        self.previous = (largest, count)
+        return False
+
+
 def _row_roots(pb: _Problem, Von, Vq, gradient, curvature, phi, rho, work, max_newton=60):
     """Solve the coupled part of the s-step: one scalar root per (row, output).
 
@@ -188,19 +210,12 @@ def _row_roots(pb: _Problem, Von, Vq, gradient, curvature, phi, rho, work, max_n
     """
     lo = torch.full_like(phi, -math.inf)
     hi = torch.full_like(phi, math.inf)
-    previous, tol = (math.inf, None), None
+    stop = _NewtonStop(pb, max_newton)
     for iteration in range(max_newton):
         F, count = _evaluate_rows(pb, Von, Vq, phi, rho, work)
         r = phi - gradient(F)
-        largest = float(torch.abs(r).max())
-        if tol is None:
-            tol = 64 * pb.eps * (1.0 + float(torch.abs(phi).max()) + largest)
-        # Converged once the residual is at rounding level, or stops shrinking while
-        # no row changes its linear piece (float32 cannot reach the float64 level).
-        stalled = largest > 0.5 * previous[0] and torch.equal(count, previous[1])
-        if largest <= tol or stalled or iteration == max_newton - 1:
+        if stop(iteration, float(torch.abs(r).max()), phi, count):
             break
-        previous = (largest, count)
         lo = torch.where(r < 0, torch.maximum(lo, phi), lo)
         hi = torch.where(r > 0, torch.minimum(hi, phi), hi)
         phi = _safeguard(phi - r / (1.0 + curvature(F) * count / rho), lo, hi)
@@ -220,24 +235,19 @@ def _softmax_row_roots(pb: _Problem, Von, Vq, phi, rho, work, max_newton=60):
     eye = torch.eye(pb.C, dtype=pb.dtype, device=pb.device)
     step = torch.zeros_like(phi)
     best = torch.full((pb.n,), math.inf, dtype=pb.dtype, device=pb.device)
-    previous, tol = (math.inf, None), None
+    stop = _NewtonStop(pb, max_newton)
     for iteration in range(max_newton):
         F, count = _evaluate_rows(pb, Von, Vq, phi, rho, work)
         p = torch.softmax(F, dim=1)
         r = phi - (p - pb.Y)
         norms = torch.linalg.vector_norm(r, dim=1)
-        largest = float(norms.max())
-        if tol is None:
-            tol = 64 * pb.eps * (1.0 + float(torch.abs(phi).max()) + largest)
-        stalled = largest > 0.5 * previous[0] and torch.equal(count, previous[1])
-        if largest <= tol or stalled or iteration == max_newton - 1:
+        if stop(iteration, float(norms.max()), phi, count):
             break
-        previous = (largest, count)
         worse = norms > best  # backtrack these rows: halve their last step
         if bool(worse.any()):
             step = torch.where(worse[:, None], 0.5 * step, step)
             phi = torch.where(worse[:, None], phi - step, phi)
-            if float(torch.abs(step).max()) <= tol:
+            if float(torch.abs(step).max()) <= stop.tol:
                 break
             continue
         best = norms
