@@ -51,7 +51,8 @@ def models(quick: bool):
         spectral_power=0.0, random_state=0)
     if not quick:
         yield "ConvexBNClassifier (alpha by 3-fold CV)", lambda: GridSearchCV(
-            ConvexBNClassifier(random_state=0, solver_params={"dtype": "float32"}, tol=1e-3),
+            ConvexBNClassifier(random_state=0, solver="admm", solver_params={"dtype": "float32"},
+                               tol=1e-3),
             {"alpha": ALPHAS}, cv=3)
     yield "GDBNClassifier (default)", lambda: GDBNClassifier(random_state=0)
     yield "MLPClassifier(100,)", lambda: MLPClassifier(hidden_layer_sizes=(100,), random_state=0)

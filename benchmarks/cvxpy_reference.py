@@ -12,11 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from sk_convexbn import ConvexBNRegressor
-from sk_convexbn._losses import make_loss
-from sk_convexbn._patterns import sample_patterns
-from sk_convexbn._program import ConvexProgram
+from sk_convexbn._program import make_program
 from sk_convexbn._solvers import build_cvxpy_problem
-from sk_convexbn._whitening import Whitening
 
 
 def main():
@@ -32,11 +29,8 @@ def main():
     X = rng.standard_normal((args.n, args.d))
     y = np.abs(X[:, 0]) - X[:, 1] + 0.5 * np.sin(3 * X[:, 2 % args.d]) + 0.1 * rng.standard_normal(args.n)
 
-    wh = Whitening.fit(X)
-    Z = wh.transform(X)
-    program = ConvexProgram(Z, y[:, None], np.ones(args.n), make_loss("squared_error", 1),
-                            args.alpha, True,
-                            sample_patterns(Z, args.patterns, np.random.RandomState(0)))
+    program = make_program(X, y[:, None], None, loss="squared_error", alpha=args.alpha,
+                           n_patterns=args.patterns, random_state=0)
     start = time.perf_counter()
     problem, _, _ = build_cvxpy_problem(program)
     build = time.perf_counter() - start

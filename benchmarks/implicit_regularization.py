@@ -1,4 +1,5 @@
-"""Encoding gradient descent's implicit regularization in the convex program (DESIGN §5).
+"""Encoding gradient descent's implicit regularization in the convex program (docs/theory.rst,
+"What gradient descent prefers, made explicit").
 
 A BN network trained by gradient descent fits the high-variance directions of the
 data first; the convex program, being whitened, treats all directions alike. This

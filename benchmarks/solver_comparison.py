@@ -53,10 +53,7 @@ def build_problem(name: str, cifar: str | None = None):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    from sk_convexbn._losses import make_loss
-    from sk_convexbn._patterns import sample_patterns
-    from sk_convexbn._program import ConvexProgram
-    from sk_convexbn._whitening import Whitening
+    from sk_convexbn._program import make_program
 
     n_components, n_gates = None, 100
     if name == "a":
@@ -82,11 +79,9 @@ def build_problem(name: str, cifar: str | None = None):
         n_components, n_gates = 256, 200
     else:
         raise ValueError(name)
-    whitening = Whitening.fit(X, n_components=n_components)
-    Z = whitening.transform(X)
-    patterns, gates = sample_patterns(Z, n_gates, np.random.RandomState(0), return_gates=True)
-    program = ConvexProgram(Z, Y, np.ones(len(Z)), make_loss("squared_error", Y.shape[1]),
-                            ALPHA[name], False, patterns, whitening.column_scales, gates)
+    program = make_program(X, Y, None, loss="squared_error", alpha=ALPHA[name],
+                           fit_intercept=False, n_components=n_components, n_patterns=n_gates,
+                           random_state=0)
     return program, X, (y if name != "b" else Y[:, 0])
 
 

@@ -13,8 +13,8 @@ alpha_max
     The smallest regularization at which a convex estimator's network is empty.
 """
 
-from ._convex import ConvexBNClassifier, ConvexBNRegressor
-from ._gd_estimators import GDBNClassifier, GDBNRegressor
+from ._estimators._convex import ConvexBNClassifier, ConvexBNRegressor
+from ._estimators._gd import GDBNClassifier, GDBNRegressor
 from ._regularization import alpha_max
 
 __version__ = "0.1.0.dev0"

@@ -1,8 +1,10 @@
 """The convex program equivalent to training a BN-ReLU network, and its solutions.
 
-Solvers take a :class:`ConvexProgram` of validated arrays and return a
-:class:`ConvexSolution`; :mod:`sk_convexbn._network` turns the solution into the
-network.
+:func:`make_program` is the one way from validated arrays to a program: it removes
+rows of zero weight, merges repeated rows into weights, whitens, samples the
+activation patterns and assembles a :class:`ConvexProgram`. Solvers take the
+program and return a :class:`ConvexSolution`; :func:`network_from_solution` turns a
+solution back into the network.
 """
 
 from __future__ import annotations
@@ -11,13 +13,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 
-from ._losses import Loss
+from ._core._losses import Loss, make_loss
+from ._core._network import BNNetwork, normalized_network
+from ._core._patterns import sample_patterns
+from ._core._penalty import SpectralPenalty
+from ._core._statistics import weighted_moments
+from ._core._whitening import Whitening
+
+#: Blocks whose norm is below this fraction of the largest block norm (or of the
+#: targets' scale, when every block is that small) are dropped when a convex
+#: solution is turned into neurons: they are solver round-off.
+BLOCK_THRESHOLD = 1e-6
 
 
 @dataclass(frozen=True)
 class ConvexProgram:
     """The group-lasso program over activation patterns of the whitened data.
+
+    Build it with :func:`make_program` (tests may assemble one from arrays).
 
     Parameters
     ----------
@@ -33,13 +48,17 @@ class ConvexProgram:
     fit_intercept : bool
         Whether an unregularized output bias ``b`` is added.
     patterns : ndarray of bool, shape (n_samples, n_patterns), or None
-        Activation patterns ``D_p``; ``None`` for solvers that need none.
+        Activation patterns ``D_p`` (distinct, non-empty).
     column_scales : ndarray of shape (n_columns,)
         ``diag(Z^T W Z) / N`` (ones without spectral weighting).
     gates : ndarray of shape (n_columns, n_patterns) or None
         A gate ``g_p`` with ``D_p = diag(1[Z g_p >= 0])`` for each pattern: a
         direction strictly inside the pattern's cone, which first-order solvers use
         to make their iterates exactly feasible.
+    whitening : Whitening or None
+        The whitening that produced ``Z`` (needed to map a solution to a network).
+    rows : ndarray of shape (n_samples, n_features) or None
+        The training rows of ``Z`` (BN statistics of the network are theirs).
 
     Notes
     -----
@@ -64,6 +83,8 @@ class ConvexProgram:
     patterns: np.ndarray | None = None
     column_scales: np.ndarray = field(default=None)
     gates: np.ndarray | None = None
+    whitening: Whitening | None = None
+    rows: np.ndarray | None = None
 
     def __post_init__(self):
         if self.column_scales is None:
@@ -83,6 +104,7 @@ class ConvexProgram:
 
     @property
     def n_patterns(self) -> int:
+        """Number of distinct activation patterns in the program."""
         return 0 if self.patterns is None else self.patterns.shape[1]
 
     @property
@@ -97,6 +119,19 @@ class ConvexProgram:
     def row_coefficients(self) -> np.ndarray:
         """``c_i = w_i / N``, the weight of row ``i`` in the data-fitting term."""
         return self.sample_weight / self.total_weight
+
+    @property
+    def target_scale(self) -> float:
+        """Root mean square (weights ``c``) of the targets, centred per output."""
+        c = self.row_coefficients
+        centred = self.targets - c @ self.targets
+        return float(np.sqrt(c @ (centred**2).sum(axis=1)))
+
+    @property
+    def penalty(self) -> SpectralPenalty:
+        """The penalty of J that the columns of ``Z`` encode."""
+        return SpectralPenalty() if self.whitening is None else SpectralPenalty.from_whitening(
+            self.whitening)
 
     def block_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pattern index, sign and output of every block, each of shape (n_blocks,)."""
@@ -153,3 +188,156 @@ class ConvexSolution:
     n_iter: int
     status: str = "optimal"
     certificate: float | None = None
+
+
+def merge_repeated_rows(
+    X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Drop rows of zero weight and merge identical ``(x, y)`` rows into one weighted row.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,) or None
+
+    Returns
+    -------
+    X, Y : the distinct rows, in a canonical (sorted) order when any were merged
+    sample_weight : ndarray or None
+        The summed weights; None when there were no weights and no repeated rows.
+
+    Notes
+    -----
+    Weights act like repeated rows in every part of J (loss, BN statistics, SVD), so
+    this changes nothing mathematically. It makes a weighted data set and the data
+    set with its rows repeated the *same* program, row for row, whatever the order
+    of the rows; the solver and the model are then the same too.
+    """
+    if sample_weight is not None:
+        positive = sample_weight > 0
+        X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
+    rows = np.ascontiguousarray(np.column_stack([X, Y]))
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    unique_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if len(unique_keys) == len(keys) and sample_weight is None:
+        return X, Y, None
+    weights = np.ones(len(keys)) if sample_weight is None else sample_weight
+    merged = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique_keys))
+    return X[first], Y[first], merged
+
+
+def make_program(
+    X: np.ndarray,
+    targets: np.ndarray,
+    sample_weight: np.ndarray | None,
+    *,
+    loss: str,
+    alpha: float,
+    fit_intercept: bool = True,
+    n_components: int | None = None,
+    spectral_power: float = 0.0,
+    n_patterns: int = 100,
+    random_state=None,
+) -> ConvexProgram:
+    """Whiten validated data, sample activation patterns and assemble the convex program.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Validated rows.
+    targets : ndarray of shape (n_samples, n_outputs)
+        Encoded targets.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Nonnegative weights (rows of weight zero take no part).
+    loss : {"squared_error", "log_loss"}
+    alpha : float
+    fit_intercept : bool
+    n_components : int or None
+        Truncation of the whitened basis (None keeps every direction of variance).
+    spectral_power : float
+        Spectral weighting of the penalty.
+    n_patterns : int
+        Number of Gaussian gates drawn; duplicate and empty patterns are dropped,
+        so the program has at most this many patterns (``program.n_patterns``).
+    random_state : int, RandomState instance or None
+        Seeds the gates.
+
+    Returns
+    -------
+    ConvexProgram
+        With its whitening and training rows, so that a solution maps back to a
+        network (:func:`network_from_solution`).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has no variance on the weighted rows, or ``n_components`` exceeds
+        the rank of the centred data.
+    """
+    X, Y, weights = merge_repeated_rows(
+        np.asarray(X, dtype=np.float64), np.asarray(targets, dtype=np.float64), sample_weight)
+    whitening = Whitening.fit(X, weights, n_components=n_components,
+                              spectral_power=spectral_power)
+    if whitening.n_directions == 0:
+        raise ValueError(
+            "X has no variance (every feature is constant on the weighted training "
+            "rows): a batch-normalized network cannot use it."
+        )
+    Z = whitening.transform(X)
+    patterns, gates = sample_patterns(Z, n_patterns, check_random_state(random_state),
+                                      return_gates=True)
+    return ConvexProgram(
+        Z=Z, targets=Y, sample_weight=np.ones(len(X)) if weights is None else weights,
+        loss=make_loss(loss, Y.shape[1]), alpha=float(alpha),
+        fit_intercept=bool(fit_intercept), patterns=patterns,
+        column_scales=whitening.column_scales, gates=gates, whitening=whitening, rows=X,
+    )
+
+
+def network_from_solution(solution: ConvexSolution, program: ConvexProgram) -> BNNetwork:
+    """Turn the nonzero blocks of a convex solution into BN neurons.
+
+    Parameters
+    ----------
+    solution : ConvexSolution
+    program : ConvexProgram
+        The program it solves, built by :func:`make_program` (it carries the
+        whitening and the training rows).
+
+    Returns
+    -------
+    BNNetwork
+
+    Notes
+    -----
+    A block ``u = [a; beta']`` with ``u != 0`` and sign ``sigma`` gives one neuron:
+    ``t = sqrt(||u||)``, ``s = u / t``, output weight ``sigma * t`` on its output,
+    first-layer direction ``w ∝ sqrt(N) V S^-1 Lambda s[:k]`` and BN parameters
+    ``gamma = std(X w)`` (for the unnormalized ``w``), ``beta = s[k]``. Then the
+    neuron's BN pre-activation is exactly ``Z s`` and J at the network equals the
+    convex objective wherever the cone constraints hold. Blocks below
+    ``BLOCK_THRESHOLD`` times the largest block norm (or the targets' scale, a
+    block's norm being the RMS of its contribution to the outputs) are solver
+    round-off and dropped.
+    """
+    whitening, X, w = program.whitening, program.rows, program.sample_weight
+    norms = np.linalg.norm(solution.blocks, axis=0)
+    keep = norms > BLOCK_THRESHOLD * max(norms.max(initial=0.0), program.target_scale)
+    blocks, norms = solution.blocks[:, keep], norms[keep]
+    t = np.sqrt(norms)
+    s = blocks / t
+    k = whitening.n_directions
+    raw = whitening.hidden_weights(s[:k])
+    _, gamma = weighted_moments(X @ raw, program.row_coefficients)
+    constant = gamma <= 1e-12 * max(1.0, float(np.abs(s).max(initial=0.0)))
+    if np.any(constant):
+        # A block along the bias column only: BN outputs the constant beta with
+        # gamma = 0, whatever the direction; any direction of variance will do.
+        raw[:, constant] = whitening.hidden_weights(np.eye(k, 1))
+        gamma[constant] = 0.0
+    output_weights = np.zeros((blocks.shape[1], program.n_outputs))
+    output_weights[np.arange(blocks.shape[1]), solution.outputs[keep]] = (
+        solution.signs[keep] * t
+    )
+    return normalized_network(X, w, raw, gamma, s[k], output_weights, solution.intercept)

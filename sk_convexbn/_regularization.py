@@ -70,7 +70,7 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
     >>> est.set_params(alpha=0.5 * a).fit(X, y).n_neurons_ > 0
     True
     """
-    from ._convex import ConvexBNRegressor, _ConvexBNBase
+    from ._estimators._convex import ConvexBNRegressor, _ConvexBNBase
 
     if estimator is None:
         estimator = ConvexBNRegressor()
@@ -81,30 +81,11 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
         )
     estimator = clone(estimator)
     estimator._validate_params()
-    X, Y, sample_weight, loss_name = estimator._validate_fit_data(X, y, sample_weight)
-    program, _, solver, *_ = estimator._build_program(X, Y, sample_weight, loss_name)
-    if solver == "closed_form":
-        return _closed_form_threshold(program)
-    if program.patterns is None:  # pragma: no cover - every other solver samples patterns
-        raise RuntimeError(f"solver {solver!r} has no activation patterns")
-    return float(_block_thresholds(program).max())
+    program, solver, _ = estimator._program_and_solver(X, y, sample_weight)
+    return solver.alpha_max(program)
 
 
-def _closed_form_threshold(program: ConvexProgram) -> float:
-    """``alpha_max`` over all patterns at full row rank (squared loss).
-
-    Each output's optimum soft-thresholds the positive and the negative part of its
-    residual at the optimal intercept, ``r = y - b0``, at their root mean squares
-    (weighted by ``c``), so the network is empty once ``alpha`` reaches the largest.
-    """
-    c, Y = program.row_coefficients, program.targets
-    residual = Y - c @ Y if program.fit_intercept else Y
-    positive = np.sqrt(c @ np.maximum(residual, 0.0) ** 2)
-    negative = np.sqrt(c @ np.maximum(-residual, 0.0) ** 2)
-    return float(max(positive.max(), negative.max()))
-
-
-def _block_thresholds(program: ConvexProgram) -> np.ndarray:
+def block_thresholds(program: ConvexProgram) -> np.ndarray:
     """Per block, the smallest ``alpha`` keeping that block at zero (see :func:`alpha_max`)."""
     Y = torch.as_tensor(program.targets, dtype=torch.float64)
     c = torch.as_tensor(program.row_coefficients, dtype=torch.float64)

@@ -51,7 +51,8 @@ def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors
 def spectral_penalty_factors(X, hidden_weights, power, n_components=None):
     """``||Lambda^-1 q||^2 / ||q||^2`` per neuron (``q = S V^T w``), from an SVD computed here.
 
-    Multiplies ``gamma^2`` in J under spectral weighting (DESIGN §5).
+    Multiplies ``gamma^2`` in J under spectral weighting (docs/theory.rst, "What gradient
+    descent prefers, made explicit").
     """
     _, s, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
     s, Vt = s[:n_components], Vt[:n_components]

@@ -56,12 +56,17 @@ def test_alpha_max_on_the_closed_form_path(rng, fit_intercept, weighted):
     assert below.n_neurons_ > 0
 
 
-def test_alpha_max_leaves_the_estimator_alone():
+def test_alpha_max_leaves_a_fitted_estimator_as_it_was():
     X, rng = _data(3, n=30)
-    est = ConvexBNRegressor(n_patterns=5, random_state=0)
-    alpha_max(X, X[:, 0] ** 2, estimator=est)
-    assert not hasattr(est, "n_features_in_")
-    assert est.alpha == 1e-3
+    est = ConvexBNRegressor(n_patterns=5, random_state=0).fit(X, X[:, 0])
+    before = {k: v.copy() for k, v in vars(est).items() if isinstance(v, np.ndarray)}
+    # other data (another width): alpha_max must neither refit nor revalidate est itself
+    a = alpha_max(X[:, :2], X[:, 0] ** 2, estimator=est)
+    assert a == alpha_max(X[:, :2], X[:, 0] ** 2, estimator=ConvexBNRegressor(
+        n_patterns=5, random_state=0))
+    assert est.n_features_in_ == 3
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(est, name), value)
 
 
 def test_alpha_max_rejects_other_estimators():

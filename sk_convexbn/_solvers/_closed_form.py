@@ -6,20 +6,35 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from .._program import ConvexProgram, ConvexSolution
+from ._base import SolveRequest, Solver
 
 
-def closed_form_applicable(program: ConvexProgram) -> str | None:
-    """Why the closed form does not apply to ``program``, or ``None`` if it does."""
-    if program.loss.name != "squared_error":
+def closed_form_inapplicable(program: ConvexProgram) -> str | None:
+    """Why the closed form does not apply to ``program``, or ``None`` if it does.
+
+    It applies to the squared loss without spectral weighting when the whitened
+    data is square: ``[X, 1]`` has full row rank on the distinct training rows
+    (repeated rows are weights, see :func:`~sk_convexbn._program.make_program`).
+    """
+    if not program.loss.quadratic:
         return "it needs loss='squared_error'"
-    if program.Z.shape[0] != program.Z.shape[1]:
+    if program.n_samples != program.n_columns:
         return (
-            f"it needs [X, 1] of full row rank (rank n_samples={program.n_samples}); "
-            f"the whitened data has rank {program.Z.shape[1]}"
+            f"it needs [X, 1] of full row rank on the {program.n_samples} distinct "
+            f"training rows; the whitened data has rank {program.n_columns}"
         )
     if not np.allclose(program.column_scales, 1.0):
         return "it needs spectral_power=0"
     return None
+
+
+def _parts(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positive and negative parts ``relu(y)``, ``relu(-y)``: the two neurons' targets."""
+    return np.maximum(y, 0.0), np.maximum(-y, 0.0)
+
+
+def _rms(part: np.ndarray, c: np.ndarray) -> float:
+    return float(np.sqrt(c @ part**2))
 
 
 def _one_sign_value(rms: float, alpha: float) -> float:
@@ -28,19 +43,44 @@ def _one_sign_value(rms: float, alpha: float) -> float:
 
 def _optimal_value(y: np.ndarray, c: np.ndarray, alpha: float) -> float:
     """``J*`` for one output: the sum over both signs of the soft-threshold value."""
-    rms_pos = np.sqrt(c @ np.maximum(y, 0.0) ** 2)
-    rms_neg = np.sqrt(c @ np.maximum(-y, 0.0) ** 2)
-    return _one_sign_value(rms_pos, alpha) + _one_sign_value(rms_neg, alpha)
+    return sum(_one_sign_value(_rms(part, c), alpha) for part in _parts(y))
 
 
 def _soft_threshold(y: np.ndarray, c: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """Optimal nonnegative outputs of the positive and the negative neuron."""
-    parts = []
-    for part in (np.maximum(y, 0.0), np.maximum(-y, 0.0)):
-        rms = np.sqrt(c @ part**2)
-        shrink = max(1.0 - alpha / rms, 0.0) if rms > 0 else 0.0
-        parts.append(shrink * part)
-    return parts[0], parts[1]
+    shrunk = []
+    for part in _parts(y):
+        rms = _rms(part, c)
+        shrunk.append((max(1.0 - alpha / rms, 0.0) if rms > 0 else 0.0) * part)
+    return shrunk[0], shrunk[1]
+
+
+def closed_form_alpha_max(program: ConvexProgram) -> float:
+    """Smallest ``alpha`` at which the closed-form optimum has no neuron.
+
+    At ``u = 0`` the intercept is the weighted mean of the targets (or zero), and
+    each neuron's output is soft-thresholded at ``alpha`` by the root mean square of
+    its part of the residual ``r = y - b0``: the network is empty once ``alpha``
+    reaches the largest of them.
+    """
+    c, Y = program.row_coefficients, program.targets
+    residual = Y - c @ Y if program.fit_intercept else Y
+    return max(_rms(part, c) for j in range(program.n_outputs) for part in _parts(residual[:, j]))
+
+
+class ClosedFormSolver(Solver):
+    """Exact optimum over BN networks of any width for full-row-rank data (no patterns)."""
+
+    name = "closed_form"
+
+    def inapplicable(self, program: ConvexProgram) -> str | None:
+        return closed_form_inapplicable(program)
+
+    def solve(self, program: ConvexProgram, request: SolveRequest):
+        return solve_closed_form(program), None
+
+    def alpha_max(self, program: ConvexProgram) -> float:
+        return closed_form_alpha_max(program)
 
 
 def solve_closed_form(program: ConvexProgram) -> ConvexSolution:
@@ -79,7 +119,7 @@ def solve_closed_form(program: ConvexProgram) -> ConvexSolution:
     scalar minimization). The block of a neuron with output ``o`` is
     ``u = Z^T W o / N``, so that ``Z u = o``.
     """
-    reason = closed_form_applicable(program)
+    reason = closed_form_inapplicable(program)
     if reason is not None:
         raise ValueError(f"solver='closed_form' does not apply: {reason}.")
     Z, Y, alpha = program.Z, program.targets, program.alpha
@@ -113,4 +153,5 @@ def solve_closed_form(program: ConvexProgram) -> ConvexSolution:
         intercept=intercept,
         objective=objective,
         n_iter=0,
+        certificate=0.0,
     )

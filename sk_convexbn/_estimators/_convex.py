@@ -6,52 +6,15 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import (
-    BNNetworkMixin,
-    check_memory,
-    resolve_device,
-    unfitted_on_failure,
-)
+from .._core._device import resolve_device
+from .._program import make_program, network_from_solution
+from .._solvers import SOLVERS, SolveRequest, choose_solver, get_solver, solve
+from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
-from ._losses import make_loss
-from ._network import network_from_solution
-from ._patterns import sample_patterns
-from ._program import ConvexProgram
 from ._regression import BNRegressorMixin
-from ._solvers import solve_admm, solve_closed_form, solve_cvxpy
-from ._whitening import Whitening
-
-#: Up to this many cone constraints (n_samples * n_blocks), "auto" uses CVXPY;
-#: above, the first-order ADMM solver.
-CVXPY_MAX_CONSTRAINTS = 50_000
-
-_ADMM_OPTIONS = {"dtype", "rho", "relaxation", "check_every"}
-_DTYPES = {"float32": torch.float32, "float64": torch.float64,
-           torch.float32: torch.float32, torch.float64: torch.float64}
-
-
-def _admm_options(solver_params: dict | None) -> dict:
-    """Validated keyword arguments of :func:`solve_admm` from ``solver_params``."""
-    options = dict(solver_params or {})
-    unknown = set(options) - _ADMM_OPTIONS
-    if unknown:
-        raise ValueError(
-            f"solver_params for solver='admm' accepts {sorted(_ADMM_OPTIONS)}; "
-            f"got unknown {sorted(unknown)}."
-        )
-    if "dtype" in options:
-        if options["dtype"] not in _DTYPES:
-            raise ValueError(
-                "solver_params['dtype'] must be 'float32' or 'float64', "
-                f"got {options['dtype']!r}."
-            )
-        options["dtype"] = _DTYPES[options["dtype"]]
-    return options
 
 
 class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
@@ -63,7 +26,7 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         "n_patterns": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "spectral_power": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions({"auto", "cvxpy", "closed_form", "admm"})],
+        "solver": [StrOptions({"auto", *SOLVERS})],
         "solver_params": [dict, None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
@@ -104,118 +67,64 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _choose_solver(self, whitening: Whitening, loss_name: str, n_samples: int,
-                       n_outputs: int) -> str:
-        if self.solver != "auto":
-            return self.solver
-        full_rank = whitening.n_directions + 1 == n_samples
-        if loss_name == "squared_error" and full_rank and not self.spectral_power:
-            return "closed_form"
-        n_constraints = n_samples * 2 * self.n_patterns * n_outputs
-        return "cvxpy" if n_constraints <= CVXPY_MAX_CONSTRAINTS else "admm"
-
-    def _check_memory(self, solver: str, program: ConvexProgram) -> None:
-        """Refuse a program that cannot fit in memory, before building it."""
-        n, K, B = program.n_samples, program.n_columns, program.n_blocks
-        advice = ("Lower n_patterns or n_components, or use solver='admm' with "
-                  "solver_params={'dtype': 'float32'}, or a GPU (device='cuda').")
-        if solver == "cvxpy":
-            # measured: about 300 bytes per nonzero of the n x (K B) constraint operator
-            check_memory(300 * n * K * B, torch.device("cpu"),
-                         f"the CVXPY program ({n * B:,} cone constraints)", advice)
-        elif solver == "admm":
-            options = _admm_options(self.solver_params)
-            itemsize = torch.finfo(options.get("dtype", torch.float64)).bits // 8
-            check_memory(itemsize * (5 * n * B + 3 * n * K) + n * program.n_patterns,
-                         resolve_device(self.device),
-                         f"ADMM on {n:,} samples x {B:,} blocks", advice)
-
-    def _solve(self, solver: str, program: ConvexProgram):
-        """Run the chosen solver; keep the ADMM state for warm starts."""
-        if solver == "closed_form":
+    def _solver_options(self) -> dict:
+        """``solver_params`` validated by the named solver (before any work on the data)."""
+        if self.solver == "auto":
             if self.solver_params:
-                raise ValueError("solver_params is not used by solver='closed_form'.")
-            return solve_closed_form(program)
-        if solver == "cvxpy":
-            return solve_cvxpy(program, solver_params=self.solver_params, verbose=self.verbose)
-        options = _admm_options(self.solver_params)
-        previous = getattr(self, "_admm_state", None) if self.warm_start else None
-        if previous is not None and not np.array_equal(previous[0], program.patterns):
-            previous = None  # other data or other patterns: nothing to reuse
-        solution, state = solve_admm(
-            program, max_iter=self.max_iter, tol=self.tol,
-            device=resolve_device(self.device), verbose=self.verbose,
-            warm_start=None if previous is None else previous[1], **options,
-        )
-        self._admm_state = (program.patterns, state) if self.warm_start else None
-        return solution
+                raise ValueError(
+                    "solver_params configures one solver, but solver='auto' chooses the "
+                    "solver from the data; name the solver (e.g. solver='admm') to pass "
+                    f"solver_params={self.solver_params!r}."
+                )
+            return {}
+        return get_solver(self.solver).check_params(self.solver_params)
 
-    def _build_program(self, X, Y, sample_weight, loss_name, solver=None):
-        """Whiten validated ``X``, sample the patterns and assemble the program.
+    def _program_and_solver(self, X, y, sample_weight):
+        """Validate the data, build the convex program and pick its solver.
 
-        Returns the program, the whitening, the solver that will be used and the
-        training rows (rows of weight zero removed) with their weights.
+        Returns the program, the solver and the solver's validated options.
         """
-        if sample_weight is not None:
-            positive = sample_weight > 0
-            X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
-        X = np.asarray(X, dtype=np.float64)
-        whitening = Whitening.fit(
-            X, sample_weight, n_components=self.n_components,
-            spectral_power=self.spectral_power,
+        options = self._solver_options()
+        X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
+        program = make_program(
+            X, Y, sample_weight, loss=loss_name, alpha=float(self.alpha),
+            fit_intercept=bool(self.fit_intercept), n_components=self.n_components,
+            spectral_power=self.spectral_power, n_patterns=self.n_patterns,
+            random_state=self.random_state,
         )
-        if whitening.n_directions == 0:
-            raise ValueError(
-                "X has no variance (every feature is constant on the weighted training "
-                "rows): a batch-normalized network cannot use it."
-            )
-        if solver is None:
-            solver = self._choose_solver(whitening, loss_name, X.shape[0], Y.shape[1])
-        Z = whitening.transform(X)
-        patterns = gates = None
-        if solver != "closed_form":
-            rng = check_random_state(self.random_state)
-            patterns, gates = sample_patterns(Z, self.n_patterns, rng, return_gates=True)
-        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-        program = ConvexProgram(
-            Z=Z, targets=Y, sample_weight=weights, loss=make_loss(loss_name, Y.shape[1]),
-            alpha=float(self.alpha), fit_intercept=bool(self.fit_intercept),
-            patterns=patterns, column_scales=whitening.column_scales, gates=gates,
-        )
-        return program, whitening, solver, X, sample_weight
+        solver = choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
+        return program, solver, options
 
-    def _fit_convex(self, X, Y, sample_weight, loss_name):
-        """Fit the network on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
+    def _fit_convex(self, X, y, sample_weight):
+        """Fit the network: validate, build the program, solve it, store the network."""
         start = time.perf_counter()
-        resolve_device(self.device)  # fail early on an unavailable device
-        program, whitening, solver, X, sample_weight = self._build_program(
-            X, Y, sample_weight, loss_name)
-        loss = program.loss
+        device = resolve_device(self.device)  # fail early on an unavailable device
+        program, solver, options = self._program_and_solver(X, y, sample_weight)
+        whitening = program.whitening
         if self.verbose:
             print(
-                f"[{type(self).__name__}] n_samples={X.shape[0]}, whitened "
+                f"[{type(self).__name__}] n_samples={program.n_samples}, whitened "
                 f"directions={whitening.n_directions} (rank {whitening.rank}), "
                 f"patterns={program.n_patterns}, outputs={program.n_outputs}, "
-                f"solver={solver}"
+                f"solver={solver.name}"
             )
-        self._check_memory(solver, program)
-        solution = self._solve(solver, program)
-        c = program.row_coefficients
-        centred = program.targets - c @ program.targets
-        network = network_from_solution(
-            solution, whitening, X, sample_weight, program.n_outputs,
-            target_scale=float(np.sqrt(c @ (centred**2).sum(axis=1))),
-        )
+        previous = getattr(self, "_solver_state", None) if self.warm_start else None
+        if previous is not None and previous[0] != solver.name:
+            previous = None
+        request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol, device=device,
+                               verbose=self.verbose,
+                               state=None if previous is None else previous[1])
+        solution, state = solve(program, solver, request)
+        self._solver_state = (solver.name, state) if self.warm_start else None
+        network = network_from_solution(solution, program)
         self._store_network(network)
         self.objective_ = network.objective(
-            X, program.targets, sample_weight, loss, float(self.alpha),
-            whitening.penalty_factors(network.hidden_weights),
-        )
+            program.rows, program.targets, program.sample_weight, program.loss,
+            float(self.alpha), program.penalty)
         self.n_iter_ = solution.n_iter
-        self.duality_gap_ = (0.0 if solver == "closed_form" else
-                             np.nan if solution.certificate is None else solution.certificate)
-        self.solver_ = solver
-        self.n_patterns_ = program.n_patterns
+        self.duality_gap_ = np.nan if solution.certificate is None else solution.certificate
+        self.solver_ = solver.name
+        self.n_patterns_ = 0 if solver.name == "closed_form" else program.n_patterns
         self.n_components_ = whitening.n_directions
         if self.verbose:
             print(
@@ -373,7 +282,7 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         -------
         self : ConvexBNRegressor
         """
-        return self._fit_convex(*self._validate_fit_data(X, y, sample_weight))
+        return self._fit_convex(X, y, sample_weight)
 
 
 class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
@@ -532,4 +441,4 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         -------
         self : ConvexBNClassifier
         """
-        return self._fit_convex(*self._validate_fit_data(X, y, sample_weight))
+        return self._fit_convex(X, y, sample_weight)

@@ -1,14 +1,10 @@
-"""The core invariants of ConvexBNRegressor (DESIGN.md sections 3-4)."""
+"""ConvexBNRegressor: J at the exported network, weights, encodings, the global optimum in 1-D."""
 
 import numpy as np
 import pytest
 import torch
 
 from sk_convexbn import ConvexBNRegressor
-from sk_convexbn._losses import make_loss
-from sk_convexbn._program import ConvexProgram
-from sk_convexbn._solvers import solve_closed_form, solve_cvxpy
-from sk_convexbn._whitening import Whitening
 
 from conftest import spectral_penalty_factors, torch_objective
 
@@ -61,7 +57,7 @@ def test_objective_with_encodings(rng, n_components, power):
 
 
 def _gradient_descent_J(X, y, alpha, width, seed, steps=3000):
-    """Adam on the non-convex BN network (training-mode BN, J of DESIGN section 2)."""
+    """Adam on the non-convex BN network, written here from scratch (training-mode BN, J)."""
     gen = torch.Generator().manual_seed(seed)
     Xt, yt = torch.tensor(X), torch.tensor(y).reshape(-1, 1)
     W = torch.randn(X.shape[1], width, generator=gen, dtype=torch.float64).requires_grad_()
@@ -104,78 +100,3 @@ def test_convex_optimum_is_global_on_one_dimensional_data(rng):
         gd = _gradient_descent_J(X, y, alpha, width=30, seed=seed)
         assert gd >= convex * (1 - 1e-6), (seed, gd, convex)
         assert gd <= convex * 1.05, (seed, gd, convex)
-
-
-@pytest.mark.parametrize("fit_intercept", [False, True])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_closed_form_matches_cvxpy_on_full_row_rank_data(rng, fit_intercept, weighted):
-    X = rng.standard_normal((8, 12))
-    y = rng.standard_normal((8, 2))
-    w = rng.uniform(0.5, 2.0, 8) if weighted else None
-    kwargs = dict(alpha=0.3, fit_intercept=fit_intercept)
-    closed = ConvexBNRegressor(solver="closed_form", **kwargs).fit(X, y, sample_weight=w)
-    cvx = ConvexBNRegressor(solver="cvxpy", n_patterns=20000, random_state=0,
-                            **kwargs).fit(X, y, sample_weight=w)
-    assert cvx.n_patterns_ == 2**8 - 1  # every sign pattern of a square Z
-    assert closed.objective_ == pytest.approx(cvx.objective_, rel=1e-6)
-    np.testing.assert_allclose(closed.predict(X), cvx.predict(X), atol=1e-5)
-    Xnew = rng.standard_normal((5, 12))
-    np.testing.assert_allclose(closed.predict(Xnew), cvx.predict(Xnew), atol=1e-4)
-    assert closed.n_neurons_ <= 4  # at most two neurons per output
-
-
-def test_closed_form_value_matches_design_check():
-    # DESIGN.md section 4: J* = alpha*rho - alpha^2/2 per sign when alpha < rho.
-    rng = np.random.default_rng(1)
-    X, y = rng.standard_normal((8, 12)), rng.standard_normal(8)
-    model = ConvexBNRegressor(alpha=0.3, fit_intercept=False, solver="closed_form").fit(X, y)
-    value = 0.0
-    for part in (np.maximum(y, 0), np.maximum(-y, 0)):
-        rho = np.sqrt(np.mean(part**2))
-        value += 0.3 * rho - 0.3**2 / 2 if 0.3 < rho else rho**2 / 2
-    assert model.objective_ == pytest.approx(value, rel=1e-10)
-    assert model.solver_ == "closed_form" and model.n_iter_ == 0
-
-
-def test_auto_uses_closed_form_only_where_it_applies(rng):
-    X = rng.standard_normal((8, 12))
-    y = rng.standard_normal(8)
-    assert ConvexBNRegressor().fit(X, y).solver_ == "closed_form"
-    assert ConvexBNRegressor(spectral_power=1.0, random_state=0).fit(X, y).solver_ == "cvxpy"
-    X, y = _regression_data(rng)
-    assert ConvexBNRegressor(random_state=0).fit(X, y).solver_ == "cvxpy"
-    with pytest.raises(ValueError, match="closed_form.*full row rank"):
-        ConvexBNRegressor(solver="closed_form").fit(X, y)
-
-
-def test_program_objective_equals_network_J(rng):
-    """The mapped network attains exactly the convex objective (no ReLU slack)."""
-    X, y = _regression_data(rng, n=30)
-    wh = Whitening.fit(X)
-    Z = wh.transform(X)
-    from sk_convexbn._patterns import sample_patterns
-    program = ConvexProgram(Z, y[:, None], np.ones(30), make_loss("squared_error", 1),
-                            1e-2, True, sample_patterns(Z, 30, np.random.RandomState(0)))
-    solution = solve_cvxpy(program)
-    assert program.objective(solution.blocks, solution.intercept) == pytest.approx(
-        solution.objective, rel=1e-9)
-    model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="cvxpy", random_state=0)
-    model.fit(X, y)
-    assert model.objective_ == pytest.approx(solution.objective, rel=1e-6)
-
-
-def test_cvxpy_reports_size_and_iterations(rng, capsys):
-    X, y = _regression_data(rng)
-    model = ConvexBNRegressor(n_patterns=10, solver="cvxpy", random_state=0, verbose=1)
-    model.fit(X, y)
-    out = capsys.readouterr().out
-    assert "variables" in out and "inequalities" in out and "objective" in out
-    assert model.n_iter_ > 0
-
-
-def test_closed_form_solver_rejects_other_programs(rng):
-    Z = np.column_stack([rng.standard_normal((6, 2)), np.ones(6)])
-    program = ConvexProgram(Z, rng.standard_normal((6, 1)), np.ones(6),
-                            make_loss("squared_error", 1), 0.1, False)
-    with pytest.raises(ValueError, match="full row rank"):
-        solve_closed_form(program)

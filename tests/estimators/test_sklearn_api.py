@@ -4,29 +4,13 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNClassifier, GDBNRegressor
-
-_WEIGHTS_REASON = (
-    "weights do act like repeated rows (the program is the same, see "
-    "test_objective_with_integer_weights_is_J_on_repeated_rows and "
-    "test_integer_weights_are_repeated_rows), but the check compares predictions at "
-    "rtol=1e-7: the conic solver's solution is only accurate to ~1e-6, and "
-    "solver='auto' may pick the closed form for the weighted data (distinct rows, "
-    "full row rank) and CVXPY for the repeated rows."
-)
-EXPECTED_FAILED_CHECKS = {
-    "ConvexBNRegressor": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
-    "ConvexBNClassifier": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
-}
-
 
 @parametrize_with_checks(
     [ConvexBNRegressor(random_state=0),
@@ -34,7 +18,6 @@ EXPECTED_FAILED_CHECKS = {
      ConvexBNClassifier(n_patterns=20, random_state=0),
      GDBNRegressor(max_iter=100, random_state=0),
      GDBNClassifier(max_iter=100, random_state=0)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
@@ -45,19 +28,6 @@ def data(rng):
     X = rng.standard_normal((40, 3))
     y = np.maximum(X[:, 0], 0) - X[:, 1] + 0.1 * rng.standard_normal(40)
     return X, y
-
-
-def test_to_torch_equals_predict(data):
-    X, y = data
-    model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, random_state=0).fit(X, y)
-    module = model.to_torch()
-    assert not module.training
-    with torch.no_grad():
-        out = module(torch.from_numpy(X)).numpy()
-    np.testing.assert_allclose(out[:, 0], model.predict(X), rtol=1e-12, atol=1e-12)
-    with torch.no_grad():
-        out32 = model.to_torch(torch.float32)(torch.from_numpy(X).float()).numpy()
-    np.testing.assert_allclose(out32[:, 0], model.predict(X), rtol=1e-4, atol=1e-4)
 
 
 def test_predictions_do_not_depend_on_the_batch(data, rng):
@@ -72,9 +42,13 @@ def test_predictions_do_not_depend_on_the_batch(data, rng):
 def test_pipeline_grid_search_clone_and_pickle(data):
     X, y = data
     pipe = make_pipeline(StandardScaler(), ConvexBNRegressor(n_patterns=20, random_state=0))
-    search = GridSearchCV(pipe, {"convexbnregressor__alpha": [1e-3, 1e-1]}, cv=3).fit(X, y)
-    assert search.best_params_["convexbnregressor__alpha"] in (1e-3, 1e-1)
-    assert search.score(X, y) > 0.5
+    grid = [1e-3, 1e-1]
+    search = GridSearchCV(pipe, {"convexbnregressor__alpha": grid}, cv=3).fit(X, y)
+    # the search picks the alpha with the best mean score over the same folds
+    scores = [cross_val_score(clone(pipe).set_params(convexbnregressor__alpha=a), X, y,
+                              cv=3).mean() for a in grid]
+    assert search.best_params_["convexbnregressor__alpha"] == grid[int(np.argmax(scores))]
+    assert search.best_score_ == pytest.approx(max(scores))
     fitted = search.best_estimator_
     unfitted = clone(fitted)
     assert not hasattr(unfitted[-1], "hidden_weights_")
@@ -83,14 +57,6 @@ def test_pipeline_grid_search_clone_and_pickle(data):
     for name in ["hidden_weights_", "bn_mean_", "bn_std_", "bn_scale_", "bn_shift_",
                  "output_weights_", "intercept_"]:
         assert type(getattr(fitted[-1], name)) is np.ndarray
-
-
-def test_same_random_state_same_model(data):
-    X, y = data
-    a = ConvexBNRegressor(n_patterns=20, random_state=3).fit(X, y)
-    b = ConvexBNRegressor(n_patterns=20, random_state=3).fit(X, y)
-    np.testing.assert_array_equal(a.hidden_weights_, b.hidden_weights_)
-    np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
 def test_fit_does_not_modify_inputs(data, rng):
@@ -129,19 +95,6 @@ def test_n_components_above_rank(data):
     X, y = data
     with pytest.raises(ValueError, match="n_components=5 is larger than the numerical rank 3"):
         ConvexBNRegressor(n_components=5).fit(X, y)
-
-
-@pytest.mark.parametrize(
-    "params, name",
-    [({"solver": "newton"}, "solver"), ({"alpha": 0.0}, "alpha"), ({"alpha": -1.0}, "alpha"),
-     ({"n_patterns": 0}, "n_patterns"), ({"spectral_power": -1.0}, "spectral_power"),
-     ({"tol": 0.0}, "tol"), ({"max_iter": 0}, "max_iter"), ({"n_components": 0}, "n_components"),
-     ({"solver_params": "fast"}, "solver_params")],
-)
-def test_invalid_hyperparameters_name_the_parameter(data, params, name):
-    X, y = data
-    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
-        ConvexBNRegressor(**params).fit(X, y)
 
 
 def test_zero_weight_rows_take_no_part(data):

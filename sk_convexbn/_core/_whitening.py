@@ -187,25 +187,3 @@ class Whitening:
             ``sqrt(N) V S^-1 Lambda a``, so that ``(X - mu) w = Z[:, :k] a``.
         """
         return self._projection() @ directions
-
-    def penalty_factors(self, hidden_weights: np.ndarray) -> np.ndarray:
-        """Factor ``||Lambda^-1 q||^2`` multiplying ``gamma^2`` in the penalty of each neuron.
-
-        ``q = S V^T w / ||S V^T w||`` is the unit direction of a neuron in whitened
-        coordinates. Without spectral weighting the factor is 1.
-
-        Parameters
-        ----------
-        hidden_weights : ndarray of shape (n_features, m)
-
-        Returns
-        -------
-        ndarray of shape (m,)
-        """
-        m = hidden_weights.shape[1]
-        if np.all(self.spectral_weights == 1.0):
-            return np.ones(m)
-        q = (self.components.T @ hidden_weights) * self.singular_values[:, None]
-        scaled = q / self.spectral_weights[:, None]
-        norms = np.sum(q**2, axis=0)
-        return np.sum(scaled**2, axis=0) / np.where(norms > 0, norms, 1.0)

@@ -2,7 +2,9 @@
 
 Each loss is the row-weighted sum ``L(F) = sum_i c_i * l(F_i, Y_i)`` with
 ``c_i = w_i / N`` (``N = sum_i w_i``), evaluated on outputs ``F`` of shape
-(n_samples, n_outputs) and encoded targets ``Y`` of the same shape.
+(n_samples, n_outputs) and encoded targets ``Y`` of the same shape. A loss
+describes itself to the solvers (whether it couples the outputs of a row, its
+curvature), so that no solver needs to know which loss it is.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ class Loss:
     Attributes
     ----------
     name : str
+        The estimators' name for it (``loss=...``).
     curvature : float
         Upper bound on the largest eigenvalue of the Hessian of ``l`` in ``f``.
+    couples_outputs : bool
+        Whether ``l`` couples the outputs of a row (softmax); otherwise it is a sum
+        of one scalar loss per output and :meth:`row_curvatures` is its Hessian.
+    quadratic : bool
+        Whether ``l`` is the squared error (closed-form solutions exist).
     """
 
     name: str = ""
     curvature: float = 1.0
+    couples_outputs: bool = False
+    quadratic: bool = False
 
     def row_values(self, F: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
         """``l(F_i, Y_i)`` for every row, shape (n_samples,)."""
@@ -32,6 +42,18 @@ class Loss:
     def row_gradients(self, F: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
         """``grad_f l(F_i, Y_i)`` for every row, shape (n_samples, n_outputs)."""
         raise NotImplementedError
+
+    def row_curvatures(self, F: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """Second derivative of the loss of each entry, shape (n_samples, n_outputs).
+
+        Only for losses that do not couple outputs (the Hessian of a row is then
+        diagonal).
+        """
+        raise NotImplementedError
+
+    def row_hessians(self, F: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """Hessian of ``l`` at every row, shape (n_samples, n_outputs, n_outputs)."""
+        return torch.diag_embed(self.row_curvatures(F, Y))
 
     def row_conjugates(self, G: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
         """``l*(G_i; Y_i)`` for every row (``G`` in the domain), shape (n_samples,)."""
@@ -54,15 +76,15 @@ class Loss:
     ) -> torch.Tensor:
         """Minimize ``L(F + 1 b^T)`` over the intercept ``b``, starting from ``b``.
 
-        Newton's method on the smooth convex function of ``b`` (closed form for the
-        squared loss).
+        Newton's method on this smooth convex function of ``b``, whose Hessian is
+        ``sum_i c_i H_i`` (closed form for the squared loss).
         """
         eps = torch.finfo(F.dtype).eps
         for _ in range(30):
             grad = c @ self.row_gradients(F + b, Y)
             if float(grad.abs().max()) <= 1e3 * eps:
                 break
-            hess = self._intercept_hessian(F + b, Y, c)
+            hess = torch.einsum("i,ijk->jk", c, self.row_hessians(F + b, Y))
             # A ridge keeps the solve defined where outputs saturate (and along the
             # all-ones direction of the softmax); the clamp is a trust region.
             ridge = (eps * (1.0 + float(hess.diagonal().max()))) * torch.eye(
@@ -71,21 +93,22 @@ class Loss:
             b = b - torch.clamp(step, -10.0, 10.0)
         return b
 
-    def _intercept_hessian(self, F, Y, c):
-        raise NotImplementedError
-
 
 class SquaredLoss(Loss):
     """``l(f, y) = 0.5 ||f - y||^2``."""
 
     name = "squared_error"
     curvature = 1.0
+    quadratic = True
 
     def row_values(self, F, Y):
         return 0.5 * torch.sum((F - Y) ** 2, dim=1)
 
     def row_gradients(self, F, Y):
         return F - Y
+
+    def row_curvatures(self, F, Y):
+        return torch.ones_like(F)
 
     def row_conjugates(self, G, Y):
         return torch.sum(0.5 * G**2 + G * Y, dim=1)
@@ -109,6 +132,9 @@ class LogisticLoss(Loss):
     def row_gradients(self, F, Y):
         return torch.sigmoid(F) - Y
 
+    def row_curvatures(self, F, Y):
+        return torch.sigmoid(F) * torch.sigmoid(-F)
+
     def row_conjugates(self, G, Y):
         p = torch.clamp(G + Y, 0.0, 1.0)
         return torch.sum(torch.xlogy(p, p) + torch.xlogy(1.0 - p, 1.0 - p), dim=1)
@@ -116,16 +142,13 @@ class LogisticLoss(Loss):
     def cvxpy_rows(self, F, Y):
         return cp.logistic(F[:, 0]) - cp.multiply(Y[:, 0], F[:, 0])
 
-    def _intercept_hessian(self, F, Y, c):
-        p = torch.sigmoid(F)
-        return (c @ (p * (1.0 - p))).reshape(1, 1)
-
 
 class SoftmaxLoss(Loss):
     """Multinomial cross-entropy: ``l(f, y) = logsumexp(f) - y^T f``, ``y`` one-hot."""
 
     name = "log_loss"
     curvature = 0.5
+    couples_outputs = True
 
     def row_values(self, F, Y):
         return torch.logsumexp(F, dim=1) - torch.sum(Y * F, dim=1)
@@ -133,16 +156,16 @@ class SoftmaxLoss(Loss):
     def row_gradients(self, F, Y):
         return torch.softmax(F, dim=1) - Y
 
+    def row_hessians(self, F, Y):
+        P = torch.softmax(F, dim=1)
+        return torch.diag_embed(P) - P[:, :, None] * P[:, None, :]
+
     def row_conjugates(self, G, Y):
         p = torch.clamp(G + Y, min=0.0)
         return torch.sum(torch.xlogy(p, p), dim=1)
 
     def cvxpy_rows(self, F, Y):
         return cp.log_sum_exp(F, axis=1) - cp.sum(cp.multiply(Y, F), axis=1)
-
-    def _intercept_hessian(self, F, Y, c):
-        P = torch.softmax(F, dim=1)
-        return torch.diag(c @ P) - (P * c[:, None]).T @ P
 
 
 def make_loss(name: str, n_outputs: int) -> Loss:

@@ -62,8 +62,3 @@ def unique_pattern_indices(masks: np.ndarray) -> np.ndarray:
     packed = np.packbits(masks[:, candidates], axis=0).T  # one byte string per column
     _, first = np.unique(packed, axis=0, return_index=True)
     return candidates[np.sort(first)]
-
-
-def unique_patterns(masks: np.ndarray) -> np.ndarray:
-    """Distinct non-empty columns of a boolean matrix, in order of first appearance."""
-    return np.ascontiguousarray(np.asarray(masks, dtype=bool)[:, unique_pattern_indices(masks)])

@@ -12,17 +12,15 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import (
-    BNNetworkMixin,
-    resolve_device,
-    unfitted_on_failure,
-)
+from .._core._device import resolve_device
+from .._core._losses import make_loss
+from .._core._network import normalized_network
+from .._core._penalty import SpectralPenalty
+from .._core._whitening import Whitening
+from .._training import BNModule, GDConfig, train_bn_network
+from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
-from ._gd import BNNet, GDConfig, train_bn_network
-from ._losses import make_loss
-from ._network import normalized_network
 from ._regression import BNRegressorMixin
-from ._whitening import Whitening
 
 
 def _width(hidden_layer_sizes) -> int:
@@ -135,8 +133,8 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         b = torch.as_tensor(c @ Y if self.fit_intercept else np.zeros(n_outputs), dtype=dtype)
         return C, gamma, beta, V, b
 
-    def _validation_score(self, net, X_train, c_train, X_val, Y_val):
-        """Score of the held-out rows (higher is better); see the subclasses."""
+    def _validation_score(self, F_val, Y_val):
+        """Score of held-out outputs ``F_val`` against encoded targets (higher is better)."""
         raise NotImplementedError
 
     def _fit_gd(self, X, Y, sample_weight, loss_name):
@@ -171,13 +169,10 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         C, gamma, beta, V, b = self._initial_parameters(
             X.shape[1], Y.shape[1], Y_fit, c_fit, basis, generator, dtype)
         as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-        net = BNNet(C, gamma, beta, V, b, None if basis is None else as_t(basis)).to(device)
+        net = BNModule(C, gamma, beta, V, b, None if basis is None else as_t(basis)).to(device)
         if not self.fit_intercept:
             net.b.requires_grad_(False)
-        penalty_map = None
-        if self.spectral_power:
-            plain = whitening.components.T * whitening.singular_values[:, None]
-            penalty_map = as_t(np.stack([plain / whitening.spectral_weights[:, None], plain]))
+        penalty = SpectralPenalty.from_whitening(whitening)
         config = GDConfig(
             solver=self.solver, learning_rate_init=self.learning_rate_init,
             momentum=self.momentum, batch_size=self.batch_size, max_iter=self.max_iter,
@@ -189,33 +184,23 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         if validation is not None:
             X_val_t = as_t(validation[0])
             score = lambda net: self._validation_score(  # noqa: E731
-                net, X_t, w_t / w_t.sum(), X_val_t, validation[1])
+                net.outputs_with_statistics_of(X_t, w_t / w_t.sum(), X_val_t).cpu().numpy(),
+                validation[1])
         result = train_bn_network(net, X_t, Y_t, w_t, loss, float(self.alpha), config,
-                                  generator, penalty_map=penalty_map, validation=validation,
-                                  score=score)
+                                  generator, penalty=penalty, score=score)
         fit_weights = None if sample_weight is None else w_fit
         network = normalized_network(X_fit, fit_weights, result.hidden_weights, result.bn_scale,
                                      result.bn_shift, result.output_weights, result.intercept)
         self._store_network(network)
         self.objective_ = network.objective(X_fit, Y_fit, fit_weights, loss, float(self.alpha),
-                                            whitening.penalty_factors(network.hidden_weights))
+                                            penalty)
         self.loss_curve_ = result.loss_curve
         self.n_iter_ = result.n_iter
+        self.n_components_ = whitening.n_directions
         if self.early_stopping:
             self.validation_scores_ = result.validation_scores
             self.best_validation_score_ = max(result.validation_scores)
         return self
-
-    @staticmethod
-    def _outputs_with_training_statistics(net, X_train, c_train, X):
-        """Eval-mode outputs on ``X`` with BN statistics of the training rows."""
-        with torch.no_grad():
-            W = net.W
-            H = X_train @ W
-            mean = c_train @ H
-            std = torch.sqrt(torch.clamp(c_train @ (H - mean) ** 2, min=1e-300))
-            A = torch.relu(net.gamma * (X @ W - mean) / std + net.beta)
-            return A @ net.V + net.b
 
 
 _SHARED_PARAMETERS_DOC = """
@@ -286,6 +271,9 @@ _SHARED_ATTRIBUTES_DOC = """
         Mean objective over the batches of each epoch.
     n_iter_ : int
         Number of epochs run.
+    n_components_ : int
+        Number of principal directions of the centred training data the first
+        layer can use (``n_components``, or the numerical rank).
     validation_scores_ : list of float
         With ``early_stopping``: the score of the held-out rows after each epoch.
     best_validation_score_ : float
@@ -349,9 +337,8 @@ class GDBNRegressor(BNRegressorMixin, RegressorMixin, _GDBNBase):
 
     _stratify = False
 
-    def _validation_score(self, net, X_train, c_train, X_val, Y_val):
-        F = self._outputs_with_training_statistics(net, X_train, c_train, X_val)
-        return r2_score(Y_val, F.cpu().numpy())
+    def _validation_score(self, F_val, Y_val):
+        return r2_score(Y_val, F_val)
 
 
 class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
@@ -460,8 +447,7 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
             )
         return self._fit_gd(X, Y, sample_weight, loss_name)
 
-    def _validation_score(self, net, X_train, c_train, X_val, Y_val):
-        F = self._outputs_with_training_statistics(net, X_train, c_train, X_val).cpu().numpy()
+    def _validation_score(self, F, Y_val):
         if F.shape[1] == 1:
             predicted = (F[:, 0] > 0).astype(int)
             truth = (Y_val[:, 0] > 0).astype(int)

@@ -1,17 +1,24 @@
-"""DESIGN §5: gradient descent on the first layer, seen in the whitened basis, is scaled by sigma_k^2.
+"""Gradient-descent training: its stopping rules, and its implicit bias in the whitened basis.
 
-The BN network depends on a hidden weight vector ``w`` only through ``a = S V^T w``
+The implicit bias (the theory page, "Implicit regularization of gradient descent"):
+gradient descent on the first layer, seen in the whitened basis, is scaled by
+sigma_k^2. The BN network depends on a hidden weight vector ``w`` only through ``a = S V^T w``
 (the pre-activation is ``Xc w = U a`` with ``Xc = U S V^T``). A gradient step on
 ``w`` therefore moves ``a`` by ``-lr S V^T V S grad_a = -lr S^2 grad_a``: direction k
 of the whitened basis moves with speed proportional to ``sigma_k^2``, while the
 convex program (whitened, ``Z = sqrt(n) U``) treats every direction alike.
 """
 
-import numpy as np
-import torch
+import warnings
 
-from sk_convexbn._gd import BNNet, objective
-from sk_convexbn._losses import make_loss
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from sk_convexbn._core._losses import make_loss
+from sk_convexbn._core._penalty import SpectralPenalty
+from sk_convexbn._training import BNModule, GDConfig, objective, train_bn_network
 
 
 def _setup(seed=0, n=200, d=6, m=5):
@@ -28,22 +35,23 @@ def _setup(seed=0, n=200, d=6, m=5):
 
 
 def _loss(C, X, Y, params, basis=None):
-    net = BNNet(C.detach().clone(), **{k: v.clone() for k, v in params.items()}, basis=basis)
+    net = BNModule(C.detach().clone(), **{k: v.clone() for k, v in params.items()},
+                   basis=basis)
     c = torch.full((X.shape[0],), 1.0 / X.shape[0], dtype=torch.float64)
-    return objective(net, X, Y, c, make_loss("squared_error", 2), 1e-3, None), net
+    return objective(net, X, Y, c, make_loss("squared_error", 2), 1e-3, SpectralPenalty()), net
 
 
 def test_gradient_in_the_whitened_basis_is_scaled_by_sigma_squared():
     X, Y, S, V, W, params = _setup()
     value, net = _loss(W, X, Y, params)
     value.backward()
-    grad_W = net.C.grad
+    grad_W = net.coefficients.grad
 
     # the same network parametrized by its whitened coordinates a = S V^T w
     A = S[:, None] * (V.T @ W)
     value_a, net_a = _loss(A, X, Y, params, basis=V / S)
     value_a.backward()
-    grad_A = net_a.C.grad
+    grad_A = net_a.coefficients.grad
 
     assert torch.allclose(value, value_a)
     # a step -lr grad_W moves a by -lr S V^T grad_W, which is -lr S^2 grad_A
@@ -60,9 +68,10 @@ def _whitened_movement(X, Y, W, params, steps=50, lr=1e-3):
     for _ in range(steps):
         optimizer.zero_grad()
         c = torch.full((X.shape[0],), 1.0 / X.shape[0], dtype=torch.float64)
-        objective(net, X, Y, c, make_loss("squared_error", 2), 1e-3, None).backward()
+        objective(net, X, Y, c, make_loss("squared_error", 2), 1e-3,
+                  SpectralPenalty()).backward()
         optimizer.step()
-    moved = S[:, None] * (Vt @ (net.C.detach() - W))
+    moved = S[:, None] * (Vt @ (net.coefficients.detach() - W))
     return S, (moved**2).sum(1) / (moved**2).sum()
 
 
@@ -80,3 +89,38 @@ def test_gradient_descent_moves_high_variance_directions_first():
     _, share_white = _whitened_movement(white, Y, W, params, lr=1e-3)
     assert share_white[:2].sum() < 0.9
     assert share_white.min() > 1e-3
+
+
+def _run(config, score=None, seed=0):
+    X, Y, _, _, W, params = _setup(seed)
+    net = BNModule(W.clone(), **{k: v.clone() for k, v in params.items()})
+    w = torch.ones(X.shape[0], dtype=torch.float64)
+    result = train_bn_network(net, X, Y, w, make_loss("squared_error", 2), 1e-3, config,
+                              torch.Generator().manual_seed(0), score=score)
+    return result, net
+
+
+def test_early_stopping_restores_the_parameters_of_the_best_epoch():
+    snapshots, scores = [], [0.1, 0.5, 0.9, 0.4, 0.3, 0.2, 0.1, 0.0]
+
+    def score(net):  # records the parameters each epoch ends with; epoch 3 is the best
+        snapshots.append(net.coefficients.detach().clone())
+        return scores[len(snapshots) - 1]
+
+    config = GDConfig(early_stopping=True, n_iter_no_change=5, tol=0.0, max_iter=20)
+    result, net = _run(config, score)
+    assert result.n_iter == 8 and result.validation_scores == scores
+    np.testing.assert_array_equal(net.coefficients.detach().numpy(), snapshots[2].numpy())
+    np.testing.assert_array_equal(result.hidden_weights, snapshots[2].numpy())
+    assert not np.array_equal(snapshots[2].numpy(), snapshots[-1].numpy())
+
+
+def test_stopping_rule_and_the_max_iter_warning():
+    with pytest.warns(ConvergenceWarning, match="max_iter=5 epochs"):
+        result, _ = _run(GDConfig(max_iter=5))
+    assert result.n_iter == 5 and len(result.loss_curve) == 5
+    # a loose tol stops after n_iter_no_change epochs without improvement, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        result, _ = _run(GDConfig(max_iter=100, tol=1e6, n_iter_no_change=3))
+    assert result.n_iter == 1 + 3

@@ -8,11 +8,8 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from sk_convexbn import ConvexBNRegressor
-from sk_convexbn._losses import make_loss
-from sk_convexbn._patterns import sample_patterns
-from sk_convexbn._program import ConvexProgram
+from sk_convexbn._program import make_program
 from sk_convexbn._solvers import solve_admm, solve_cvxpy
-from sk_convexbn._whitening import Whitening
 
 from conftest import torch_objective
 
@@ -29,11 +26,8 @@ def _program(seed, *, n=60, d=4, n_patterns=30, alpha=5e-3, n_outputs=1,
     else:
         Y = np.eye(n_outputs)[np.digitize(f, np.quantile(f, np.linspace(0, 1, n_outputs + 1)[1:-1]))]
     w = rng.uniform(0.5, 2.0, n) if weighted else None
-    wh = Whitening.fit(X, w, spectral_power=power)
-    Z = wh.transform(X)
-    patterns, gates = sample_patterns(Z, n_patterns, np.random.RandomState(seed), return_gates=True)
-    return ConvexProgram(Z, Y, np.ones(n) if w is None else w, make_loss(loss, n_outputs), alpha,
-                         fit_intercept, patterns, wh.column_scales, gates)
+    return make_program(X, Y, w, loss=loss, alpha=alpha, fit_intercept=fit_intercept,
+                        spectral_power=power, n_patterns=n_patterns, random_state=seed)
 
 
 CASES = {
@@ -94,15 +88,16 @@ def test_reported_objective_is_the_network_J():
 
 
 def test_blocks_moved_along_their_gates_are_feasible():
-    from sk_convexbn._solvers._admm import _Problem, _feasible_blocks
+    from sk_convexbn._solvers._admm._certificate import feasible_blocks
+    from sk_convexbn._solvers._admm._problem import ADMMProblem
 
     program = _program(1)
     with pytest.warns(ConvergenceWarning):  # an unconverged iterate violates constraints
         solution, _ = solve_admm(program, max_iter=200, tol=1e-9, check_every=200)
-    pb = _Problem(program, torch.device("cpu"), torch.float64)
+    pb = ADMMProblem(program, torch.device("cpu"), torch.float64)
     U = torch.as_tensor(solution.blocks)
     ZU = pb.Z @ U
-    feasible = _feasible_blocks(pb, U, ZU, torch.empty_like(ZU)).numpy()
+    feasible = feasible_blocks(pb, U, ZU, torch.empty_like(ZU)).numpy()
     pattern, _, _ = program.block_layout()
     cone = (2.0 * program.patterns[:, pattern] - 1.0) * (program.Z @ feasible)
     assert cone.min() >= -1e-12 * np.abs(cone).max()
@@ -169,9 +164,3 @@ def test_unavailable_device_is_a_clear_error(rng):
         ConvexBNRegressor(solver="admm", device="cuda").fit(X, y)
     with pytest.raises(ValueError, match="device must be"):
         ConvexBNRegressor(solver="admm", device="tpu").fit(X, y)
-
-
-def test_unknown_admm_option(rng):
-    X, y = rng.standard_normal((30, 2)), rng.standard_normal(30)
-    with pytest.raises(ValueError, match="accepts.*check_every.*unknown.*'steps'"):
-        ConvexBNRegressor(solver="admm", solver_params={"steps": 3}).fit(X, y)

@@ -1,8 +1,7 @@
 """The two-layer BN-ReLU network as NumPy arrays: forward pass, objective J, torch export.
 
-Every estimator of the library ends its ``fit`` with a :class:`BNNetwork`; the
-mapping from a convex solution to the network (:func:`network_from_solution`) lives
-here and nowhere else.
+Every estimator of the library ends its ``fit`` with a :class:`BNNetwork`
+(the convex ones through :func:`sk_convexbn._program.network_from_solution`).
 """
 
 from __future__ import annotations
@@ -13,13 +12,8 @@ import numpy as np
 import torch
 
 from ._losses import Loss
-from ._program import ConvexSolution
-from ._whitening import Whitening
-
-#: Blocks whose norm is below this fraction of the largest block norm (or of the
-#: targets' scale, when every block is that small) are dropped when a convex
-#: solution is turned into neurons: they are solver round-off.
-BLOCK_THRESHOLD = 1e-6
+from ._penalty import SpectralPenalty
+from ._statistics import row_coefficients, weighted_moments
 
 
 @dataclass
@@ -64,7 +58,7 @@ class BNNetwork:
         sample_weight: np.ndarray | None,
         loss: Loss,
         alpha: float,
-        penalty_factors: np.ndarray | None = None,
+        penalty: SpectralPenalty | None = None,
     ) -> float:
         """The objective J of the network on training data, BN in training mode.
 
@@ -76,8 +70,8 @@ class BNNetwork:
         sample_weight : ndarray of shape (n_samples,) or None
         loss : Loss
         alpha : float
-        penalty_factors : ndarray of shape (n_neurons,) or None
-            Factor on ``gamma_j^2`` in the penalty (spectral weighting); 1 if None.
+        penalty : SpectralPenalty or None
+            Spectral weighting of the penalty; plain weight decay if None.
 
         Returns
         -------
@@ -92,23 +86,19 @@ class BNNetwork:
               + \\|v_j\\|^2\\big)
 
         with BN statistics (weighted mean, biased weighted standard deviation)
-        recomputed from ``X``, and ``kappa_j`` the penalty factors.
+        recomputed from ``X``, and ``kappa_j`` the factors of the spectral penalty.
         """
-        w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-        c = w / w.sum()
+        c = row_coefficients(sample_weight, X.shape[0])
         H = X @ self.hidden_weights
-        mean = c @ H
-        std = np.sqrt(c @ (H - mean) ** 2)
+        mean, std = weighted_moments(H, c)
         safe_std = np.where(std > 0, std, 1.0)
         A = np.maximum((H - mean) / safe_std * self.bn_scale + self.bn_shift, 0.0)
         F = A @ self.output_weights + self.intercept
         data = float(loss.value(torch.as_tensor(F), torch.as_tensor(
             np.array(targets, dtype=float)), torch.as_tensor(c)))
-        kappa = np.ones(self.n_neurons) if penalty_factors is None else penalty_factors
-        penalty = np.sum(kappa * self.bn_scale**2 + self.bn_shift**2) + np.sum(
-            self.output_weights**2
-        )
-        return data + 0.5 * alpha * float(penalty)
+        penalty = SpectralPenalty() if penalty is None else penalty
+        return data + float(penalty.value(self.hidden_weights, self.bn_scale, self.bn_shift,
+                                          self.output_weights, alpha))
 
     def to_torch(self, dtype: torch.dtype = torch.float64) -> torch.nn.Module:
         """Eval-mode ``Linear -> BatchNorm1d -> ReLU -> Linear`` with this network's weights.
@@ -156,16 +146,12 @@ def normalized_network(
     each column of the hidden weights is divided by its standard deviation, which
     leaves every output unchanged.
     """
-    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    c = w / w.sum()
-    H = X @ hidden_weights
-    mean = c @ H
-    std = np.sqrt(c @ (H - mean) ** 2)
+    c = row_coefficients(sample_weight, X.shape[0])
+    _, std = weighted_moments(X @ hidden_weights, c)
     if np.any(std <= 0):
         raise ValueError("a hidden neuron has a constant pre-activation on the training data")
     hidden = hidden_weights / std
-    mean_n = c @ (X @ hidden)
-    std_n = np.sqrt(c @ (X @ hidden - mean_n) ** 2)
+    mean_n, std_n = weighted_moments(X @ hidden, c)
     return BNNetwork(
         hidden_weights=hidden,
         bn_mean=mean_n,
@@ -174,67 +160,4 @@ def normalized_network(
         bn_shift=np.asarray(bn_shift, float),
         output_weights=np.asarray(output_weights, float),
         intercept=np.asarray(intercept, float),
-    )
-
-
-def network_from_solution(
-    solution: ConvexSolution,
-    whitening: Whitening,
-    X: np.ndarray,
-    sample_weight: np.ndarray | None,
-    n_outputs: int,
-    target_scale: float = 0.0,
-) -> BNNetwork:
-    """Turn the nonzero blocks of a convex solution into BN neurons.
-
-    Parameters
-    ----------
-    solution : ConvexSolution
-    whitening : Whitening
-        The whitening that produced the program's ``Z``.
-    X : ndarray of shape (n_samples, n_features)
-        Training rows (the BN statistics are theirs).
-    sample_weight : ndarray of shape (n_samples,) or None
-    n_outputs : int
-    target_scale : float, default=0.0
-        Root mean square of the centred targets. A block's norm is the RMS of its
-        contribution to the outputs, so blocks far below this scale are round-off
-        of the solver even when no block is larger.
-
-    Returns
-    -------
-    BNNetwork
-
-    Notes
-    -----
-    A block ``u = [a; beta']`` with ``u != 0`` and sign ``sigma`` gives one neuron:
-    ``t = sqrt(||u||)``, ``s = u / t``, output weight ``sigma * t`` on its output,
-    first-layer direction ``w ∝ sqrt(N) V S^-1 Lambda s[:k]`` and BN parameters
-    ``gamma = std(X w)`` (for the unnormalized ``w``), ``beta = s[k]``. Then the
-    neuron's BN pre-activation is exactly ``Z s`` and J at the network equals the
-    convex objective wherever the cone constraints hold.
-    """
-    norms = np.linalg.norm(solution.blocks, axis=0)
-    keep = norms > BLOCK_THRESHOLD * max(norms.max(initial=0.0), target_scale)
-    blocks, norms = solution.blocks[:, keep], norms[keep]
-    t = np.sqrt(norms)
-    s = blocks / t
-    k = whitening.n_directions
-    raw = whitening.hidden_weights(s[:k])
-    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    c = w / w.sum()
-    H = X @ raw
-    gamma = np.sqrt(c @ (H - c @ H) ** 2)
-    constant = gamma <= 1e-12 * max(1.0, float(np.abs(s).max(initial=0.0)))
-    if np.any(constant):
-        # A block along the bias column only: BN outputs the constant beta with
-        # gamma = 0, whatever the direction; any direction of variance will do.
-        raw[:, constant] = whitening.hidden_weights(np.eye(k, 1))
-        gamma[constant] = 0.0
-    output_weights = np.zeros((blocks.shape[1], n_outputs))
-    output_weights[np.arange(blocks.shape[1]), solution.outputs[keep]] = (
-        solution.signs[keep] * t
-    )
-    return normalized_network(
-        X, sample_weight, raw, gamma, s[k], output_weights, solution.intercept
     )

@@ -1,7 +1,10 @@
+"""Whitening: the basis in which batch normalization is linear."""
+
 import numpy as np
 import pytest
 
-from sk_convexbn._whitening import Whitening
+from sk_convexbn._core._whitening import Whitening
+
 
 
 def test_whitened_columns_are_orthogonal(rng):
@@ -47,17 +50,6 @@ def test_hidden_weights_reproduce_the_whitened_directions(rng):
     a = rng.standard_normal((wh.n_directions, 3))
     np.testing.assert_allclose((X - wh.mean) @ wh.hidden_weights(a), wh.transform(X)[:, :-1] @ a,
                                atol=1e-10)
-
-
-def test_penalty_factors(rng):
-    X = rng.standard_normal((40, 3)) * np.array([2.0, 1.0, 0.5])
-    wh = Whitening.fit(X, spectral_power=1.0)
-    np.testing.assert_allclose(Whitening.fit(X).penalty_factors(np.eye(3)), 1.0)
-    # A neuron along the top principal direction pays no extra penalty; along the
-    # last one it pays (sigma_1 / sigma_3)^2.
-    factors = wh.penalty_factors(wh.components)
-    sigma = wh.singular_values
-    np.testing.assert_allclose(factors, (sigma[0] / sigma) ** 2, rtol=1e-10)
 
 
 def test_tall_data_uses_the_gram_route_accurately(rng):

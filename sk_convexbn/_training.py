@@ -7,7 +7,7 @@ first layer (BN makes the network invariant to the scale of each hidden weight
 vector, so that decay is vacuous and not part of J).
 
 ``train_bn_network`` takes validated arrays and returns the trained parameters and
-the per-epoch history; the estimators in :mod:`sk_convexbn._gd_estimators` only
+the per-epoch history; the estimators in :mod:`sk_convexbn._estimators._gd` only
 validate and translate.
 """
 
@@ -16,12 +16,16 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
-from ._losses import Loss
+from ._core._losses import Loss
+from ._core._penalty import SpectralPenalty
+from ._core._statistics import weighted_moments
 
 
 @dataclass
@@ -36,7 +40,6 @@ class GDResult:
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     n_iter: int = 0
-    best_epoch: int | None = None
 
 
 @dataclass
@@ -51,22 +54,21 @@ class GDConfig:
     tol: float = 1e-6
     n_iter_no_change: int = 50
     early_stopping: bool = False
-    validation_fraction: float = 0.1
     verbose: int = 0
 
 
-class BNNet(torch.nn.Module):
+class BNModule(torch.nn.Module):
     """``relu(gamma * (X W - mean_B) / std_B + beta) V + b`` with batch statistics.
 
-    ``W = basis @ C`` when a basis of first-layer directions is given (the top
-    principal directions, for ``n_components``), else ``W = C``. BN statistics are
-    the (weighted) mean and biased standard deviation of the batch, without ``eps``
-    (a neuron with a constant pre-activation gets a tiny floor instead).
+    ``W = basis @ coefficients`` when a basis of first-layer directions is given (the
+    top principal directions, for ``n_components``), else ``W = coefficients``. BN
+    statistics are the (weighted) mean and biased standard deviation of the batch,
+    without ``eps`` (a neuron with a constant pre-activation gets a tiny floor instead).
     """
 
-    def __init__(self, C, gamma, beta, V, b, basis=None):
+    def __init__(self, coefficients, gamma, beta, V, b, basis=None):
         super().__init__()
-        self.C = torch.nn.Parameter(C)
+        self.coefficients = torch.nn.Parameter(coefficients)
         self.gamma = torch.nn.Parameter(gamma)
         self.beta = torch.nn.Parameter(beta)
         self.V = torch.nn.Parameter(V)
@@ -75,37 +77,28 @@ class BNNet(torch.nn.Module):
 
     @property
     def W(self) -> torch.Tensor:
-        return self.basis @ self.C if self.basis.numel() else self.C
+        return self.basis @ self.coefficients if self.basis.numel() else self.coefficients
 
     def forward(self, X: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """Outputs on a batch ``X`` with row weights ``c`` (summing to 1)."""
         H = X @ self.W
-        mean = c @ H
-        var = c @ (H - mean) ** 2
-        tiny = torch.finfo(H.dtype).tiny ** 0.5
-        A = self.gamma * (H - mean) / torch.sqrt(torch.clamp(var, min=tiny)) + self.beta
+        mean, std = weighted_moments(H, c, floor=torch.finfo(H.dtype).tiny ** 0.5)
+        A = self.gamma * (H - mean) / std + self.beta
         return torch.relu(A) @ self.V + self.b
 
+    def outputs_with_statistics_of(self, X_train, c_train, X) -> torch.Tensor:
+        """Eval-mode outputs on ``X`` with the BN statistics of the rows ``X_train``."""
+        with torch.no_grad():
+            W = self.W
+            mean, std = weighted_moments(X_train @ W, c_train, floor=1e-300)
+            A = torch.relu(self.gamma * (X @ W - mean) / std + self.beta)
+            return A @ self.V + self.b
 
-def objective(
-    net: BNNet, X, Y, c, loss: Loss, alpha: float, penalty_map: torch.Tensor | None
-) -> torch.Tensor:
-    """J on a batch: ``sum_i c_i l(f(x_i), y_i) + alpha/2 (sum kappa gamma^2 + beta^2 + ||V||^2)``.
 
-    ``penalty_map`` (k, n_features) maps a hidden weight vector ``w`` to
-    ``Lambda^-1 S V^T w`` and its companion ``S V^T w`` is recovered with the same
-    basis; ``kappa = ||Lambda^-1 S V^T w||^2 / ||S V^T w||^2`` (1 without spectral
-    weighting, ``penalty_map=None``).
-    """
-    F = net(X, c)
-    data = loss.value(F, Y, c)
-    gamma2 = net.gamma**2
-    if penalty_map is not None:
-        W = net.W
-        weighted, plain = penalty_map[0] @ W, penalty_map[1] @ W
-        gamma2 = gamma2 * (weighted**2).sum(0) / torch.clamp((plain**2).sum(0), min=1e-300)
-    penalty = gamma2.sum() + (net.beta**2).sum() + (net.V**2).sum()
-    return data + 0.5 * alpha * penalty
+def objective(net: BNModule, X, Y, c, loss: Loss, alpha: float,
+              penalty: SpectralPenalty) -> torch.Tensor:
+    """J on a batch: ``sum_i c_i l(f(x_i), y_i) + alpha/2 (sum kappa gamma^2 + beta^2 + ||V||^2)``."""
+    return loss.value(net(X, c), Y, c) + penalty.value(net.W, net.gamma, net.beta, net.V, alpha)
 
 
 def _make_optimizer(params, config: GDConfig):
@@ -121,7 +114,7 @@ def _make_optimizer(params, config: GDConfig):
 
 
 def train_bn_network(
-    net: BNNet,
+    net: BNModule,
     X: torch.Tensor,
     Y: torch.Tensor,
     w: torch.Tensor,
@@ -130,15 +123,14 @@ def train_bn_network(
     config: GDConfig,
     generator: torch.Generator,
     *,
-    penalty_map: torch.Tensor | None = None,
-    validation: tuple | None = None,
+    penalty: SpectralPenalty | None = None,
     score=None,
 ) -> GDResult:
     """Minimize J over the network's parameters by a torch optimizer, in place.
 
     Parameters
     ----------
-    net : BNNet
+    net : BNModule
         Initial parameters (trained in place).
     X, Y : torch.Tensor
         Training rows and encoded targets.
@@ -149,12 +141,12 @@ def train_bn_network(
     config : GDConfig
     generator : torch.Generator
         Shuffles the mini-batches (the run is reproducible on CPU).
-    penalty_map : torch.Tensor or None
-        Spectral weighting of the penalty (see :func:`objective`).
-    validation : tuple (X_val, y_val) or None
-        With ``config.early_stopping``, rows scored after every epoch by ``score``.
+    penalty : SpectralPenalty or None
+        Spectral weighting of the penalty (plain weight decay if None).
     score : callable (net) -> float or None
-        Higher is better; the best epoch's parameters are restored at the end.
+        With ``config.early_stopping``: the score of held-out rows (higher is
+        better), computed after every epoch; the best epoch's parameters are
+        restored at the end.
 
     Returns
     -------
@@ -162,20 +154,26 @@ def train_bn_network(
         ``loss_curve`` holds, per epoch, the mean of the batch objectives (the full
         objective J with full batches).
 
+    Warns
+    -----
+    ConvergenceWarning
+        When ``max_iter`` epochs run without the stopping rule being met, as
+        :class:`sklearn.neural_network.MLPClassifier` warns.
+
     Notes
     -----
     Stopping: after ``n_iter_no_change`` epochs without an improvement of the loss
     (or, with early stopping, of the validation score) larger than ``tol``, as in
     :class:`sklearn.neural_network.MLPClassifier`; else after ``max_iter`` epochs.
     """
+    penalty = SpectralPenalty() if penalty is None else penalty
     n = X.shape[0]
     batch = n if config.batch_size is None else min(int(config.batch_size), n)
-    params = list(net.parameters())
-    optimizer = _make_optimizer(params, config)
+    optimizer = _make_optimizer(list(net.parameters()), config)
     result = GDResult(*(None,) * 5)
     best_value, best_state, stale = math.inf, None, 0
     start = time.perf_counter()
-    epoch = 0
+    epoch, converged = 0, False
     for epoch in range(1, config.max_iter + 1):
         order = (torch.randperm(n, generator=generator, device="cpu").to(X.device)
                  if batch < n else None)
@@ -187,7 +185,7 @@ def train_bn_network(
 
             def closure():
                 optimizer.zero_grad()
-                value = objective(net, Xb, Yb, cb, loss, alpha, penalty_map)
+                value = objective(net, Xb, Yb, cb, loss, alpha, penalty)
                 value.backward()
                 return value
 
@@ -205,13 +203,9 @@ def train_bn_network(
             result.validation_scores.append(-current)
         else:
             current = epoch_loss
-        if current < best_value - config.tol:
-            stale = 0
-        else:
-            stale += 1
+        stale = 0 if current < best_value - config.tol else stale + 1
         if current < best_value:
             best_value = current
-            result.best_epoch = epoch
             if config.early_stopping:
                 best_state = copy.deepcopy(net.state_dict())
         if config.verbose:
@@ -219,7 +213,15 @@ def train_bn_network(
             print(f"Iteration {epoch}, loss = {epoch_loss:.8f}{extra}  "
                   f"({time.perf_counter() - start:.2f}s)")
         if stale >= config.n_iter_no_change:
+            converged = True
             break
+    if not converged:
+        warnings.warn(
+            f"gradient descent stopped at max_iter={config.max_iter} epochs before the "
+            f"loss stopped improving by more than tol={config.tol:g} for "
+            f"{config.n_iter_no_change} epochs; increase max_iter.",
+            ConvergenceWarning,
+        )
     if best_state is not None:
         net.load_state_dict(best_state)
     result.n_iter = epoch

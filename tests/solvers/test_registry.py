@@ -1,0 +1,78 @@
+"""The solver registry: the "auto" rule, options checked before any work, memory refusal."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from sk_convexbn import ConvexBNRegressor
+from sk_convexbn._program import make_program
+from sk_convexbn._solvers import CVXPY_MAX_CONSTRAINTS, SOLVERS, choose_solver, get_solver
+
+
+def _data(rng, n=40, d=3):
+    X = rng.standard_normal((n, d))
+    return X, np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(n)
+
+
+def test_auto_uses_the_closed_form_only_where_it_applies(rng):
+    X, y = rng.standard_normal((8, 12)), rng.standard_normal(8)
+    assert ConvexBNRegressor().fit(X, y).solver_ == "closed_form"
+    assert ConvexBNRegressor(spectral_power=1.0, random_state=0).fit(X, y).solver_ == "cvxpy"
+    X, y = _data(rng)
+    assert ConvexBNRegressor(random_state=0).fit(X, y).solver_ == "cvxpy"
+    with pytest.raises(ValueError, match="closed_form.*full row rank"):
+        ConvexBNRegressor(solver="closed_form").fit(X, y)
+
+
+def test_auto_counts_distinct_rows_and_distinct_patterns(rng):
+    X, y = _data(rng, n=300, d=6)
+    kwargs = dict(loss="squared_error", alpha=1e-2, random_state=0)
+    small = make_program(X, y[:, None], None, n_patterns=40, **kwargs)
+    large = make_program(X, y[:, None], None, n_patterns=400, **kwargs)
+    assert small.n_samples * small.n_blocks <= CVXPY_MAX_CONSTRAINTS
+    assert choose_solver(small).name == "cvxpy"
+    assert large.n_samples * large.n_blocks > CVXPY_MAX_CONSTRAINTS
+    assert choose_solver(large).name == "admm"
+    # the same data with every row twice is the same program (rows become weights)
+    twice = make_program(np.vstack([X, X]), np.concatenate([y, y])[:, None], None,
+                         n_patterns=400, **kwargs)
+    assert twice.n_samples == large.n_samples and choose_solver(twice).name == "admm"
+
+
+def test_full_row_rank_counts_distinct_rows(rng):
+    # repeated rows of wide data: still square once the repeats are weights
+    X, y = rng.standard_normal((6, 10)), rng.standard_normal(6)
+    model = ConvexBNRegressor().fit(np.vstack([X, X[:3]]), np.concatenate([y, y[:3]]))
+    assert model.solver_ == "closed_form"
+
+
+@pytest.mark.parametrize("solver, params, match", [
+    ("admm", {"steps": 3}, r"accepts.*check_every.*unknown.*'steps'"),
+    ("admm", {"dtype": "float16"}, r"'float32' or 'float64'"),
+    ("closed_form", {"rho": 1.0}, "not used by solver='closed_form'"),
+    ("auto", {"dtype": "float32"}, r"name the solver"),
+])
+def test_bad_solver_params_are_rejected_before_any_work(rng, solver, params, match):
+    X, y = _data(rng)
+    with mock.patch("sk_convexbn._estimators._convex.make_program") as build:
+        with pytest.raises(ValueError, match=match):
+            ConvexBNRegressor(solver=solver, solver_params=params).fit(X, y)
+    build.assert_not_called()
+
+
+def test_more_than_the_memory_is_refused_before_solving(rng):
+    X, y = _data(rng)
+    for name in ("admm", "cvxpy"):
+        with mock.patch("sk_convexbn._core._device.available_memory", return_value=1024), \
+                mock.patch.object(type(SOLVERS[name]), "solve") as solve:
+            with pytest.raises(MemoryError, match=rf"solver='{name}'.*would need about .* GiB"
+                                                  r".*Lower n_patterns"):
+                ConvexBNRegressor(solver=name, n_patterns=50).fit(X, y)
+            solve.assert_not_called()
+
+
+def test_get_solver_names_the_choices():
+    assert get_solver("admm") is SOLVERS["admm"]
+    with pytest.raises(ValueError, match="solver must be one of"):
+        get_solver("newton")
