@@ -13,10 +13,12 @@ from ._admm import ADMMSolver, ADMMState, solve_admm
 from ._base import SolveRequest, Solver
 from ._closed_form import ClosedFormSolver, closed_form_inapplicable, solve_closed_form
 from ._cvxpy import CVXPYSolver, build_cvxpy_problem, solve_cvxpy
+from ._working_set import WorkingSetSolver, solve_working_set
 
 #: The solvers by name (the values of the estimators' ``solver`` parameter).
 SOLVERS: dict[str, Solver] = {
-    solver.name: solver for solver in (ClosedFormSolver(), CVXPYSolver(), ADMMSolver())
+    solver.name: solver for solver in (ClosedFormSolver(), CVXPYSolver(), ADMMSolver(),
+                                        WorkingSetSolver())
 }
 
 #: Up to this many cone constraints (distinct rows x blocks), "auto" uses CVXPY;
@@ -86,4 +88,6 @@ __all__ = [
     "solve_admm",
     "solve_closed_form",
     "solve_cvxpy",
+    "solve_working_set",
+    "WorkingSetSolver",
 ]

@@ -3,11 +3,13 @@
 The certificate is the relative duality gap ``(J - D) / J``: ``J`` is the objective
 of a network defined by the blocks (ReLU outputs, not pattern masks, so constraint
 violations count), ``D`` the value of the dual at a feasible point built from the
-ADMM multipliers, a lower bound on the optimum over the sampled patterns. Two
-networks are checked: the iterate itself, accepted when its gap and the relative
-violation of the cone constraints are both below ``tol``, and the iterate moved into
-its cones along each pattern's gate (feasible, so ``J`` is also an upper bound on
-the optimum), accepted when its gap is below ``tol``.
+ADMM multipliers, a lower bound on the optimum over the sampled patterns. The
+network returned is the iterate moved into its cones along each pattern's gate: a
+feasible point, so its ``J`` is the program's objective there, an upper bound on
+the optimum, and the gap is never negative. (The iterate itself, whose blocks may
+violate the cone constraints, defines a network outside the program: its ``J`` can
+be below the program's optimum, so it certifies nothing; it is reported in the
+verbose log only.)
 """
 
 from __future__ import annotations
@@ -43,12 +45,8 @@ class Certificate:
         return (candidate.objective - self.dual) / max(abs(candidate.objective), 1e-300)
 
     def accepted(self, tol: float) -> Candidate | None:
-        """The candidate certified within ``tol``, if any (the feasible one first)."""
-        if self.gap(self.feasible) <= tol:
-            return self.feasible
-        if self.gap(self.network) <= tol and self.violation <= tol:
-            return self.network
-        return None
+        """The feasible candidate if its gap is within ``tol``."""
+        return self.feasible if self.gap(self.feasible) <= tol else None
 
 
 def feasible_blocks(pb: ADMMProblem, U, ZU, work):

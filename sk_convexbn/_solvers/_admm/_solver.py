@@ -89,8 +89,7 @@ def solve_admm(
         Iteration limit; a :class:`~sklearn.exceptions.ConvergenceWarning` reports
         the gap reached when it is hit.
     tol : float
-        Target relative duality gap ``(J - D) / J`` (and, for an iterate that does
-        not satisfy the cone constraints exactly, target relative violation).
+        Target relative duality gap ``(J - D) / J`` of the returned feasible network.
     device : str or torch.device
     dtype : torch.dtype
         ``torch.float64`` (default) or ``torch.float32`` (faster; gaps to ~1e-5).
@@ -108,9 +107,8 @@ def solve_admm(
     Returns
     -------
     solution : ConvexSolution
-        ``certificate`` is the relative duality gap at the returned network
-        (negative when that network, using activation patterns beyond the sampled
-        ones, beats the program's optimum).
+        A feasible point of the program; ``certificate`` is the relative duality
+        gap at its network (never negative).
     state : ADMMState
 
     Notes
@@ -174,8 +172,7 @@ def solve_admm(
         if accepted is not None:
             best, status = accepted, "optimal"
         else:
-            best = min((best, certificate.feasible, certificate.network),
-                       key=lambda cand: cand.objective)
+            best = min((best, certificate.feasible), key=lambda cand: cand.objective)
         best_gap = certificate.gap(best)
         if status == "optimal":
             break

@@ -1,0 +1,193 @@
+"""The program's blocks as torch tensors: outputs, gradients, optimality at zero, the dual bound.
+
+A block ``b`` has a pattern ``p(b)``, a sign ``sigma_b`` and an output ``c(b)``
+(:meth:`~sk_convexbn._program.ConvexProgram.block_layout`); its contribution to the
+outputs is ``sigma_b D_p Z u_b``. Nothing here keeps an ``(n_samples, n_blocks)``
+array for all blocks at once: gradients are computed per output, cone signs only for
+the blocks asked about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..._core._cones import ConeSupport, project_onto_cones
+from ..._core._losses import Loss
+from ..._program import ConvexProgram
+
+
+class BlockView:
+    """Torch tensors of a program on one device and dtype."""
+
+    def __init__(self, program: ConvexProgram, device: torch.device, dtype: torch.dtype):
+        as_t = lambda a: torch.as_tensor(np.asarray(a), dtype=dtype, device=device)  # noqa: E731
+        self.program = program
+        self.dtype, self.device = dtype, device
+        self.Z = as_t(program.Z)
+        self.c = as_t(program.row_coefficients)
+        self.Y = as_t(program.targets)
+        self.loss: Loss = program.loss
+        self.alpha = float(program.alpha)
+        self.fit_intercept = bool(program.fit_intercept)
+        self.patterns = torch.as_tensor(program.patterns, device=device)  # (n, P) bool
+        self.gates = as_t(program.gates)  # (K, P)
+        pattern, sign, output = program.block_layout()
+        self.pattern = torch.as_tensor(pattern, device=device)
+        self.sign = as_t(sign)
+        self.output = torch.as_tensor(output, device=device)
+        self.n, self.K = self.Z.shape
+        self.n_outputs = program.n_outputs
+        self.n_blocks = program.n_blocks
+
+    def masks(self, ids: torch.Tensor) -> torch.Tensor:
+        """``D_p(b)`` as floats, shape (n_samples, len(ids))."""
+        return self.patterns[:, self.pattern[ids]].to(self.dtype)
+
+    def cone_signs(self, ids: torch.Tensor) -> torch.Tensor:
+        """``2 D_p(b) - 1``, shape (n_samples, len(ids))."""
+        return 2.0 * self.masks(ids) - 1.0
+
+    def outputs(self, ids: torch.Tensor, U: torch.Tensor) -> torch.Tensor:
+        """``F = sum_b sigma_b D_p(b) Z u_b e_c(b)^T``, shape (n_samples, n_outputs)."""
+        F = torch.zeros((self.n, self.n_outputs), dtype=self.dtype, device=self.device)
+        if ids.numel():
+            F.index_add_(1, self.output[ids], (self.Z @ U) * self.masks(ids) * self.sign[ids])
+        return F
+
+    def intercept(self, F: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """The optimal intercept for outputs ``F`` (zero without one)."""
+        if not self.fit_intercept:
+            return torch.zeros_like(b)
+        return self.loss.optimal_intercept(F, self.Y, self.c, b)
+
+    def data_gradient(self, F: torch.Tensor) -> torch.Tensor:
+        """``G = c * grad l(F)``, the gradient of the data term in the outputs (intercept included)."""
+        return self.c[:, None] * self.loss.row_gradients(F, self.Y)
+
+    def block_gradients(self, G: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:
+        """``sigma_b Z^T D_p(b) G_c(b)`` for the blocks ``ids`` (all blocks if None), (K, n_ids)."""
+        P = self.patterns.shape[1]
+        per_pattern = torch.empty((self.K, self.n_outputs, P), dtype=self.dtype,
+                                  device=self.device)
+        D = self.patterns.to(self.dtype)
+        for c in range(self.n_outputs):  # one (n x P) product per output keeps memory small
+            per_pattern[:, c] = self.Z.T @ (D * G[:, c:c + 1])
+        if ids is None:
+            ids = torch.arange(self.n_blocks, device=self.device)
+        return per_pattern[:, self.output[ids], self.pattern[ids]] * self.sign[ids]
+
+    def objective(self, F_with_intercept: torch.Tensor, U: torch.Tensor) -> float:
+        return float(self.loss.value(F_with_intercept, self.Y, self.c)) + self.alpha * float(
+            torch.linalg.vector_norm(U, dim=0).sum())
+
+
+@dataclass
+class Optimality:
+    """Optimality at zero of every block, and the duality gap it certifies.
+
+    Attributes
+    ----------
+    upper : Tensor of shape (n_blocks,)
+        Upper bounds on ``v_b = ||Pi_K(-grad_b)||`` (exact where projections ran to
+        the end). A block at zero is optimal when ``v_b <= alpha``.
+    lower : Tensor of shape (n_blocks,)
+        Lower bounds on ``v_b``.
+    gradients : Tensor of shape (n_columns, n_blocks)
+    directions : Tensor of shape (n_columns, n_blocks)
+        ``Pi_K(-grad_b)`` where a projection ran (where a block would enter).
+    primal, dual, gap : float
+        The objective, the dual value at the scaled dual point and their relative gap.
+    """
+
+    upper: torch.Tensor
+    lower: torch.Tensor
+    gradients: torch.Tensor
+    directions: torch.Tensor
+    primal: float
+    dual: float
+    gap: float
+
+
+def screen_blocks(view: BlockView, G: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
+                                                              torch.Tensor]:
+    """Cheap bounds on ``v_b = ||Pi_K(-grad_b)||`` for every block, from one matrix product.
+
+    ``G`` is the (centred) gradient of the data term in the outputs. The upper bound
+    is ``||grad_b||`` (a projection onto a cone shrinks norms); the lower bound is the
+    inner product of ``-grad_b`` with the block's normalized gate, a direction inside
+    its cone.
+
+    Returns the gradients (K, n_blocks), the upper and the lower bounds (n_blocks,).
+    """
+    grad = view.block_gradients(G)
+    gates = view.gates[:, view.pattern]
+    lower = torch.clamp(-(grad * gates).sum(dim=0) / torch.linalg.vector_norm(gates, dim=0),
+                        min=0.0)
+    return grad, torch.linalg.vector_norm(grad, dim=0), lower
+
+
+def centred_gradient(view: BlockView, F: torch.Tensor) -> torch.Tensor:
+    """``c grad l(F)`` (``F`` with its intercept), centred per output when there is one."""
+    G = view.data_gradient(F)
+    if view.fit_intercept:
+        G = G - view.c[:, None] * (G.sum(dim=0) / view.c.sum())
+    return G
+
+
+def check_optimality(view: BlockView, F: torch.Tensor, U: torch.Tensor,
+                     supports: ConeSupport, *, exact: torch.Tensor | None = None
+                     ) -> Optimality:
+    """KKT condition of every block at the point with outputs ``F`` (intercept included).
+
+    ``supports`` holds the warm starts of the cone projections of all blocks and is
+    updated in place. ``exact`` marks blocks whose ``v_b`` is needed exactly (the
+    active ones); the others stop as soon as ``v_b <= alpha`` or ``v_b > alpha`` is
+    certified.
+
+    Notes
+    -----
+    The screen ``||grad_b|| <= alpha`` settles most blocks with one matrix product;
+    the rest get an exact projection (the nonnegative least squares problem of
+    :mod:`sk_convexbn._core._cones`). The dual point is ``Theta = s G`` with
+    ``G = c grad l(F)`` (centred when there is an intercept) and
+    ``s = min(1, alpha / max_b v_b)``, feasible for the dual of the program over all
+    its patterns, so ``D = -L*(Theta)`` bounds the optimum from below.
+    """
+    alpha = view.alpha
+    G = centred_gradient(view, F)
+    grad, upper, lower = screen_blocks(view, G)
+    directions = torch.zeros_like(grad)
+    need = upper > alpha
+    if exact is not None:
+        need |= exact
+    ids = need.nonzero()[:, 0]
+    if ids.numel():
+        stop_below = torch.full((ids.numel(),), alpha, dtype=view.dtype, device=view.device)
+        if exact is not None:
+            stop_below[exact[ids]] = 0.0
+        projection = project_onto_cones(
+            view.Z, view.cone_signs(ids), -grad[:, ids], support=supports.select(ids),
+            stop_below=stop_below, stop_above=alpha, interior=view.gates[:, view.pattern[ids]])
+        upper[ids] = projection.norms
+        lower[ids] = torch.maximum(lower[ids], projection.lower)
+        directions[:, ids] = projection.points
+        _store(supports, ids, projection.support)
+    primal = view.objective(F, U)
+    scale = min(1.0, alpha / max(float(upper.max()), 1e-300))
+    dual = -float(view.loss.conjugate(scale * G, view.Y, view.c))
+    gap = (primal - dual) / max(abs(primal), 1e-300)
+    return Optimality(upper, lower, grad, directions, primal, dual, gap)
+
+
+def _store(supports: ConeSupport, ids: torch.Tensor, new: ConeSupport) -> None:
+    width = max(supports.index.shape[1], new.index.shape[1])
+    if supports.index.shape[1] < width:
+        pad = torch.zeros((supports.index.shape[0], width - supports.index.shape[1]),
+                          dtype=torch.long, device=supports.index.device)
+        supports.index = torch.cat([supports.index, pad], dim=1)
+    supports.index[ids] = 0
+    supports.index[ids, : new.index.shape[1]] = new.index
+    supports.size[ids] = new.size

@@ -1,0 +1,91 @@
+"""The working-set solver against the exact CVXPY reference; its certificate and its screen."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor
+from sk_convexbn._solvers import solve_cvxpy, solve_working_set
+from sk_convexbn._core._cones import ConeSupport
+from sk_convexbn._solvers._working_set._blocks import BlockView, check_optimality
+
+from conftest import CASES, make_case, reference_objective, torch_objective
+
+MORE_SEEDS = {f"{name}-seed{seed}": {**CASES[name], "seed": seed}
+              for name in ("multi-output", "weighted", "logistic", "softmax", "spectral")
+              for seed in (11, 12)}
+
+
+@pytest.mark.parametrize("case", list(CASES) + list(MORE_SEEDS))
+def test_working_set_matches_cvxpy_to_1e5(case):
+    program = make_case(**{**CASES, **MORE_SEEDS}[case])
+    reference = reference_objective(program)
+    solution, _ = solve_working_set(program, tol=1e-6)
+    assert solution.status == "optimal" and 0.0 <= solution.certificate <= 1e-6
+    assert abs(solution.objective - reference) <= 1e-5 * reference
+    # the blocks are feasible: the masked objective is the network's
+    assert program.objective(solution.blocks, solution.intercept) == pytest.approx(
+        solution.objective, rel=1e-10)
+    pattern, _, _ = program.block_layout()
+    cone = (2.0 * program.patterns[:, pattern] - 1.0) * (program.Z @ solution.blocks)
+    assert cone.min() >= -1e-10 * max(np.abs(cone).max(), 1e-300)
+
+
+@pytest.mark.parametrize("case", ["softmax", "multi-output", "regression"])
+def test_blocks_screened_or_certified_out_are_zero_at_the_optimum(case):
+    # a larger alpha than the case's leaves many blocks at zero
+    program = make_case(**{**CASES[case], "alpha": 4 * CASES[case].get("alpha", 5e-3)})
+    reference = solve_cvxpy(program)
+    norms = np.linalg.norm(reference.blocks, axis=0)
+    view = BlockView(program, torch.device("cpu"), torch.float64)
+    F = torch.as_tensor(program.masked_outputs(reference.blocks) + reference.intercept)
+    check = check_optimality(view, F, torch.as_tensor(reference.blocks),
+                             ConeSupport.empty(program.n_blocks))
+    screened = check.gradients.norm(dim=0).numpy() < 0.99 * program.alpha  # ||grad_b||
+    certified = check.upper.numpy() < 0.99 * program.alpha  # ||Pi_K(-grad_b)||
+    assert screened.sum() > 0 and certified.sum() > screened.sum()
+    assert np.all(certified[screened])
+    assert np.all(norms[certified] <= 1e-6 * norms.max())
+    # at the (far more accurate) working-set optimum, the nonzero blocks sit exactly at
+    # the threshold: v_b = alpha is their optimality condition
+    solution, _ = solve_working_set(program, tol=1e-10)
+    F = torch.as_tensor(program.masked_outputs(solution.blocks) + solution.intercept)
+    exact = check_optimality(view, F, torch.as_tensor(solution.blocks),
+                             ConeSupport.empty(program.n_blocks),
+                             exact=torch.ones(program.n_blocks, dtype=torch.bool))
+    active = np.linalg.norm(solution.blocks, axis=0) > 0
+    np.testing.assert_allclose(exact.upper.numpy()[active], program.alpha, rtol=1e-6)
+    assert np.all(exact.upper.numpy()[~active] <= program.alpha * (1 + 1e-6))
+
+
+def test_estimator_objective_is_the_network_J_and_the_gap_is_nonnegative(rng):
+    X = rng.standard_normal((80, 3))
+    y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(80)
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, solver="working_set",
+                              random_state=0).fit(X, y)
+    assert model.solver_ == "working_set" and 0.0 <= model.duality_gap_ <= model.tol
+    assert model.objective_ == pytest.approx(torch_objective(model, X, y, 1e-2), rel=1e-9)
+    labels = (y > np.median(y)).astype(int)
+    clf = ConvexBNClassifier(alpha=1e-2, n_patterns=30, solver="working_set",
+                             random_state=0).fit(X, labels)
+    assert 0.0 <= clf.duality_gap_ <= clf.tol
+
+
+def test_warm_start_along_alpha_gives_the_cold_solution():
+    program = make_case(**CASES["regression"])
+    _, state = solve_working_set(program, tol=1e-9)
+    from dataclasses import replace
+
+    other = replace(program, alpha=0.8 * program.alpha)
+    warm, _ = solve_working_set(other, tol=1e-9, warm_start=state)
+    cold, _ = solve_working_set(other, tol=1e-9)
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-8)
+    assert warm.n_iter < cold.n_iter
+
+
+def test_max_iter_warns_with_the_gap_reached():
+    program = make_case(**CASES["multi-output"])
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=1 rounds .*duality gap of"):
+        solution, _ = solve_working_set(program, tol=1e-12, max_iter=1)
+    assert solution.status == "max_iter" and solution.certificate >= 0.0
