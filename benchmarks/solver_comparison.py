@@ -11,8 +11,10 @@ Problems
   b  regression, n=2000, d=50, 100 gates
   c  CIFAR-10 train set (50,000 images), standardized pixels, n_components=256,
      200 gates, squared loss on one-hot targets (needs --cifar PATH)
+  d  regression, n=300, d=6, 60 gates (small enough for CVXPY)
 
 Solvers
+  working_set  this library's exact working-set solver (the default)
   admm   this library's first-order solver
   cvxpy  CVXPY + Clarabel (the exact reference)
   scnn   pyscnn's exact-ReLU ConvexReLU with its augmented-Lagrangian solver (AL)
@@ -44,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _report import fmt, load_results, save_results, save_table  # noqa: E402
 
 NAME = "solver_comparison"
-ALPHA = {"a": 1e-3, "b": 1e-3, "c": 1e-3}
+ALPHA = {"a": 1e-3, "b": 1e-3, "c": 1e-3, "d": 1e-3}
 
 
 def build_problem(name: str, cifar: str | None = None):
@@ -67,6 +69,12 @@ def build_problem(name: str, cifar: str | None = None):
         directions = rng.standard_normal((50, 5))
         y = np.maximum(X @ directions, 0.0) @ rng.standard_normal(5) + 0.1 * rng.standard_normal(2000)
         Y = ((y - y.mean()) / y.std())[:, None]
+    elif name == "d":
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((300, 6)) * np.linspace(2.0, 0.5, 6)
+        y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(300)
+        Y = ((y - y.mean()) / y.std())[:, None]
+        n_gates = 60
     elif name == "c":
         from sk_convexbn.datasets import load_cifar10
 
@@ -82,7 +90,7 @@ def build_problem(name: str, cifar: str | None = None):
     program = make_program(X, Y, None, loss="squared_error", alpha=ALPHA[name],
                            fit_intercept=False, n_components=n_components, n_patterns=n_gates,
                            random_state=0)
-    return program, X, (y if name != "b" else Y[:, 0])
+    return program, X, (Y[:, 0] if name in "bd" else y)
 
 
 def network_objective(program, blocks: np.ndarray, intercept: np.ndarray) -> float:
@@ -104,7 +112,22 @@ def run_solver(problem: str, solver: str, cifar: str | None, options: dict) -> d
     info = {"n_samples": program.n_samples, "n_columns": program.n_columns,
             "n_patterns": program.n_patterns, "n_outputs": program.n_outputs,
             "n_blocks": program.n_blocks, "alpha": program.alpha, "setup_seconds": setup}
-    if solver == "admm":
+    if solver == "working_set":
+        import torch
+
+        from sk_convexbn._solvers import solve_working_set
+
+        dtype = torch.float32 if options.get("float32") else torch.float64
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            solution, _ = solve_working_set(program, tol=options.get("ws_tol", 1e-6),
+                                            dtype=dtype)
+        seconds = time.perf_counter() - start
+        blocks, intercept = solution.blocks, solution.intercept
+        info |= {"iterations": solution.n_iter, "status": solution.status,
+                 "certificate": solution.certificate, "dtype": str(dtype)}
+    elif solver == "admm":
         import torch
 
         from sk_convexbn._solvers import solve_admm
@@ -176,15 +199,18 @@ def run_solver(problem: str, solver: str, cifar: str | None, options: dict) -> d
 
 def main():
     parser = argparse.ArgumentParser(description="Compare convex BN solvers side by side.")
-    parser.add_argument("--problems", nargs="+", default=["a", "b"], choices=["a", "b", "c"])
-    parser.add_argument("--solvers", nargs="+", default=["admm", "cvxpy", "scnn", "mlp"],
-                        choices=["admm", "cvxpy", "scnn", "mlp"])
+    parser.add_argument("--problems", nargs="+", default=["a", "b", "d"],
+                        choices=["a", "b", "c", "d"])
+    parser.add_argument("--solvers", nargs="+",
+                        default=["working_set", "admm", "cvxpy", "scnn", "mlp"],
+                        choices=["working_set", "admm", "cvxpy", "scnn", "mlp"])
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
     parser.add_argument("--cifar", default=None, help="path of the CIFAR-10 archive")
     parser.add_argument("--admm-tol", type=float, default=1e-4)
     parser.add_argument("--admm-max-iter", type=int, default=10_000)
     parser.add_argument("--admm-check-every", type=int, default=10)
-    parser.add_argument("--admm-float32", action="store_true")
+    parser.add_argument("--admm-float32", action="store_true",
+                        help="float32 for ADMM and for the working-set solver")
     parser.add_argument("--skip-cvxpy-above", type=float, default=1e6,
                         help="skip CVXPY when n_samples * n_blocks exceeds this")
     parser.add_argument("--worker", nargs=2, metavar=("PROBLEM", "SOLVER"), help=argparse.SUPPRESS)
@@ -196,7 +222,7 @@ def main():
         return
 
     results = {}  # the rows of this run; the file keeps the others
-    sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000}
+    sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000, "d": 300 * 120}
     variant = []
     if args.admm_tol != 1e-4:
         variant.append(f"tol={args.admm_tol:g}")
@@ -209,6 +235,8 @@ def main():
             key = f"{problem}/{solver}"
             if solver == "admm" and variant:
                 key += f"[{','.join(variant)}]"
+            if solver == "working_set" and args.admm_float32:
+                key += "[float32]"
             if solver == "mlp" and problem != "a":
                 continue
             if solver == "cvxpy" and sizes[problem] > args.skip_cvxpy_above:
@@ -244,7 +272,7 @@ def main():
 def table(results: dict) -> list[str]:
     lines = [f"{'problem/solver':<40}{'seconds':>10}{'objective':>14}{'iters':>8}"
              f"{'gap':>10}{'neurons':>9}{'mem GB':>8}  status"]
-    for problem in "abc":
+    for problem in "abcd":
         rows = {k.split("/", 1)[1]: v for k, v in results.items() if k.startswith(problem + "/")}
         admm = rows.get("admm", {})
         for solver, r in rows.items():

@@ -119,7 +119,7 @@ def project_onto_cones(
     *,
     support: ConeSupport | None = None,
     stop_below: float | torch.Tensor | None = None,
-    stop_above: float | None = None,
+    stop_above: float | torch.Tensor | None = None,
     interior: torch.Tensor | None = None,
     max_steps: int | None = None,
     tol: float | None = None,
@@ -137,7 +137,7 @@ def project_onto_cones(
     stop_below : float, Tensor of shape (n_cones,) or None
         Stop a cone as soon as the upper bound ``norms`` is at most this value: enough
         to certify ``||Pi_K(x)|| <= stop_below`` without the exact projection.
-    stop_above : float or None
+    stop_above : float, Tensor of shape (n_cones,) or None
         With ``interior``: stop a cone as soon as a lower bound on ``||Pi_K(x)||``
         exceeds this value (``lower`` of the result).
     interior : Tensor of shape (n_columns, n_cones) or None
@@ -192,6 +192,8 @@ def project_onto_cones(
         nu = torch.where(member, s, 0.0)
     if stop_below is not None:
         stop_below = torch.as_tensor(stop_below, dtype=dtype, device=device).expand(W)
+    if stop_above is not None:
+        stop_above = torch.as_tensor(stop_above, dtype=dtype, device=device).expand(W)
     lower = None
     if interior is not None:
         inside = interior.T.contiguous()  # (W, K)
@@ -224,7 +226,7 @@ def project_onto_cones(
                 torch.linalg.vector_norm(feasible, dim=1), min=1e-300)
             lower[live] = torch.maximum(lower[live], torch.clamp(bound, min=0.0))
             if stop_above is not None:
-                finished |= lower[live] > stop_above
+                finished |= lower[live] > stop_above[live]
         finished |= member[live].all(dim=1)
         running[live[finished]] = False
         grow = live[~finished]

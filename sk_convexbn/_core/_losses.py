@@ -167,6 +167,16 @@ class SoftmaxLoss(Loss):
     def cvxpy_rows(self, F, Y):
         return cp.log_sum_exp(F, axis=1) - cp.sum(cp.multiply(Y, F), axis=1)
 
+    def optimal_intercept(self, F, Y, c, b):
+        """The optimal intercept with zero mean over the classes.
+
+        The softmax does not change when the same constant is added to every output,
+        so the optimal intercept is a line; its point of zero mean makes the fitted
+        outputs (``decision_function``) unique.
+        """
+        b = super().optimal_intercept(F, Y, c, b)
+        return b - b.mean()
+
 
 def make_loss(name: str, n_outputs: int) -> Loss:
     """The loss object for a loss name and the number of outputs of the network."""

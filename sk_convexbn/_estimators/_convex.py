@@ -47,7 +47,7 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         solver="auto",
         solver_params=None,
         max_iter=10_000,
-        tol=1e-4,
+        tol=1e-6,
         warm_start=False,
         device="cpu",
         random_state=None,
@@ -160,33 +160,38 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         Penalize BN directions of low variance more: the penalty on ``gamma^2``
         becomes ``gamma^2 ||Lambda^-1 q||^2`` with ``Lambda = diag((sigma_k /
         sigma_1)^spectral_power)``. 0 is plain batch normalization.
-    solver : {"auto", "admm", "cvxpy", "closed_form"}, default="auto"
-        ``"admm"``: the first-order solver (ADMM with closed-form steps, torch
-        tensors, CPU or GPU) with a duality-gap certificate. ``"cvxpy"``: the exact
-        reference (CVXPY + Clarabel), practical for small problems.
-        ``"closed_form"``: the exact optimum over all networks when ``[X, 1]`` has
-        full row rank, squared loss and ``spectral_power=0``. ``"auto"`` uses the
-        closed form where it applies, CVXPY up to 50,000 cone constraints
-        (``n_samples * 2 * n_patterns * n_outputs``) and ADMM above.
+    solver : {"auto", "working_set", "closed_form", "cvxpy", "admm"}, default="auto"
+        ``"working_set"``: the exact solver of the library, a working set of blocks
+        grown from the most violating ones, solved by proximal gradient and Newton's
+        method on the faces of the pattern cones, and certified by the duality gap of
+        the whole program. ``"closed_form"``: the exact optimum over all networks
+        when ``[X, 1]`` has full row rank on the distinct training rows, squared loss
+        and ``spectral_power=0``. ``"cvxpy"``: the reference (CVXPY + Clarabel),
+        accurate to ~1e-8, for small problems. ``"admm"``: a first-order solver
+        whose iterations touch every block (torch, CPU or GPU). ``"auto"``: the
+        closed form where it applies, else the working set.
     solver_params : dict or None, default=None
-        Extra options of the solver. For ``"cvxpy"``, keyword arguments of
-        :meth:`cvxpy.Problem.solve` (e.g. ``{"solver": "SCS"}``); for ``"admm"``,
-        ``dtype`` (``"float64"`` default, or ``"float32"``: about twice as fast,
-        gaps down to ~1e-5), ``rho`` (initial penalty), ``relaxation`` (in (0, 2),
-        default 1.6) and ``check_every`` (iterations between certificates, default 10).
+        Extra options of a named solver (an error with ``"auto"``). For
+        ``"working_set"`` and ``"admm"``: ``dtype`` (``"float64"`` default, or
+        ``"float32"``); for ``"admm"`` also ``rho`` (initial penalty),
+        ``relaxation`` (in (0, 2), default 1.6) and ``check_every`` (iterations
+        between certificates, default 10); for ``"cvxpy"``, keyword arguments of
+        :meth:`cvxpy.Problem.solve` (e.g. ``{"solver": "SCS"}``).
     max_iter : int, default=10000
-        Iteration limit of ADMM (the conic solver keeps its own, see ``solver_params``).
-    tol : float, default=1e-4
-        ADMM stops when the relative duality gap ``(J - D) / J`` of a network
-        feasible for the program is below ``tol``: its objective is then within
-        ``tol`` (relative) of the optimum over the sampled patterns.
+        Iteration limit of the iterative solvers: rounds of the working set
+        (rarely more than a few tens are needed), iterations of ADMM.
+    tol : float, default=1e-6
+        The iterative solvers stop when the relative duality gap ``(J - D) / J`` of
+        their (feasible) network is below ``tol``: its objective is then within
+        ``tol`` (relative) of the optimum over the program's patterns.
     warm_start : bool, default=False
-        With ADMM, start from the previous fit's iterates when refitting on the
-        same data and patterns (e.g. along a path of ``alpha``). Keeps the solver
-        state (two arrays of ``n_samples x n_blocks``) on the estimator.
+        When refitting on the same data and patterns (e.g. along a path of
+        ``alpha``), start from the previous fit's solution (the working set and its
+        blocks; for ADMM, its iterates, two ``n_samples x n_blocks`` arrays kept on
+        the estimator).
     device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
-        Where ADMM computes (``"auto"``: CUDA when available). Fitted arrays are
-        NumPy whatever the device.
+        Where the working-set solver and ADMM compute (``"auto"``: CUDA when
+        available). Fitted arrays are NumPy whatever the device.
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
@@ -211,10 +216,12 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     objective_ : float
         The objective J on the training data at the returned network.
     n_iter_ : int
-        Iterations of the solver (0 for the closed form).
+        Rounds of the working set, iterations of ADMM or CVXPY (0 for the closed
+        form).
     duality_gap_ : float
-        Relative duality gap certified by ADMM at the returned network (0 for the
-        closed form, NaN for CVXPY, whose own tolerances apply).
+        Relative duality gap ``(J - D) / J >= 0`` certified at the returned network
+        over the program's patterns (0 for the closed form, NaN for CVXPY, whose own
+        tolerances apply).
     solver_ : str
         The solver used.
     n_patterns_ : int
@@ -324,19 +331,19 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplying ``sample_weight`` (as in
         :class:`~sklearn.linear_model.LogisticRegression`).
-    solver : {"auto", "admm", "cvxpy", "closed_form"}, default="auto"
+    solver : {"auto", "working_set", "closed_form", "cvxpy", "admm"}, default="auto"
         See :class:`ConvexBNRegressor`. ``"auto"``: the closed form where it applies
-        (squared loss, full row rank), CVXPY up to 50,000 cone constraints, ADMM above.
+        (squared loss, full row rank), else the working-set solver.
     solver_params : dict or None, default=None
-        Options of the solver (see :class:`ConvexBNRegressor`).
+        Options of a named solver (see :class:`ConvexBNRegressor`).
     max_iter : int, default=10000
-        Iteration limit of ADMM.
-    tol : float, default=1e-4
-        Relative duality gap at which ADMM stops.
+        Rounds of the working set, iterations of ADMM.
+    tol : float, default=1e-6
+        Relative duality gap at which the iterative solvers stop.
     warm_start : bool, default=False
-        Reuse the previous ADMM iterates when refitting on the same data.
+        Start from the previous fit's solution when refitting on the same data.
     device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
-        Where ADMM computes; fitted arrays are NumPy.
+        Where the iterative solvers compute; fitted arrays are NumPy.
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
@@ -408,7 +415,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         solver="auto",
         solver_params=None,
         max_iter=10_000,
-        tol=1e-4,
+        tol=1e-6,
         warm_start=False,
         device="cpu",
         random_state=None,

@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNClassifier, GDBNRegressor
 
 @parametrize_with_checks(
-    [ConvexBNRegressor(random_state=0),
+    [ConvexBNRegressor(n_patterns=20, random_state=0),
      # fewer patterns and epochs than the defaults keep the ~60 checks quick
      ConvexBNClassifier(n_patterns=20, random_state=0),
      GDBNRegressor(max_iter=100, random_state=0),

@@ -7,7 +7,7 @@ import pytest
 
 from sk_convexbn import ConvexBNRegressor
 from sk_convexbn._program import make_program
-from sk_convexbn._solvers import CVXPY_MAX_CONSTRAINTS, SOLVERS, choose_solver, get_solver
+from sk_convexbn._solvers import SOLVERS, choose_solver, get_solver
 
 
 def _data(rng, n=40, d=3):
@@ -18,33 +18,25 @@ def _data(rng, n=40, d=3):
 def test_auto_uses_the_closed_form_only_where_it_applies(rng):
     X, y = rng.standard_normal((8, 12)), rng.standard_normal(8)
     assert ConvexBNRegressor().fit(X, y).solver_ == "closed_form"
-    assert ConvexBNRegressor(spectral_power=1.0, random_state=0).fit(X, y).solver_ == "cvxpy"
+    assert ConvexBNRegressor(spectral_power=1.0, random_state=0).fit(
+        X, y).solver_ == "working_set"
     X, y = _data(rng)
-    assert ConvexBNRegressor(random_state=0).fit(X, y).solver_ == "cvxpy"
+    assert ConvexBNRegressor(random_state=0).fit(X, y).solver_ == "working_set"
     with pytest.raises(ValueError, match="closed_form.*full row rank"):
         ConvexBNRegressor(solver="closed_form").fit(X, y)
 
 
-def test_auto_counts_distinct_rows_and_distinct_patterns(rng):
-    X, y = _data(rng, n=300, d=6)
-    kwargs = dict(loss="squared_error", alpha=1e-2, random_state=0)
-    small = make_program(X, y[:, None], None, n_patterns=40, **kwargs)
-    large = make_program(X, y[:, None], None, n_patterns=400, **kwargs)
-    assert small.n_samples * small.n_blocks <= CVXPY_MAX_CONSTRAINTS
-    assert choose_solver(small).name == "cvxpy"
-    assert large.n_samples * large.n_blocks > CVXPY_MAX_CONSTRAINTS
-    assert choose_solver(large).name == "admm"
-    # the same data with every row twice is the same program (rows become weights)
-    twice = make_program(np.vstack([X, X]), np.concatenate([y, y])[:, None], None,
-                         n_patterns=400, **kwargs)
-    assert twice.n_samples == large.n_samples and choose_solver(twice).name == "admm"
-
-
-def test_full_row_rank_counts_distinct_rows(rng):
-    # repeated rows of wide data: still square once the repeats are weights
+def test_auto_is_a_function_of_the_program(rng):
     X, y = rng.standard_normal((6, 10)), rng.standard_normal(6)
-    model = ConvexBNRegressor().fit(np.vstack([X, X[:3]]), np.concatenate([y, y[:3]]))
-    assert model.solver_ == "closed_form"
+    kwargs = dict(loss="squared_error", alpha=1e-2, random_state=0)
+    square = make_program(X, y[:, None], None, **kwargs)
+    assert choose_solver(square).name == "closed_form"
+    # the same data with repeated rows is the same program (rows become weights)
+    twice = make_program(np.vstack([X, X[:3]]), np.concatenate([y, y[:3]])[:, None], None,
+                         **kwargs)
+    assert twice.n_samples == 6 and choose_solver(twice).name == "closed_form"
+    X, y = _data(rng)
+    assert choose_solver(make_program(X, y[:, None], None, **kwargs)).name == "working_set"
 
 
 @pytest.mark.parametrize("solver, params, match", [
@@ -63,7 +55,7 @@ def test_bad_solver_params_are_rejected_before_any_work(rng, solver, params, mat
 
 def test_more_than_the_memory_is_refused_before_solving(rng):
     X, y = _data(rng)
-    for name in ("admm", "cvxpy"):
+    for name in ("admm", "cvxpy", "working_set"):
         with mock.patch("sk_convexbn._core._device.available_memory", return_value=1024), \
                 mock.patch.object(type(SOLVERS[name]), "solve") as solve:
             with pytest.raises(MemoryError, match=rf"solver='{name}'.*would need about .* GiB"

@@ -19,6 +19,13 @@ from ..._core._losses import Loss
 from ..._program import ConvexProgram
 
 
+#: Cone projections of the optimality check run on chunks of blocks whose work arrays
+#: (signs, rows of the supports) take about this many bytes.
+CHUNK_BYTES = 256 * 2**20
+#: A block at zero violates its optimality condition when ``v_b > alpha (1 + VIOLATION)``.
+VIOLATION = 1e-12
+
+
 class BlockView:
     """Torch tensors of a program on one device and dtype."""
 
@@ -164,17 +171,22 @@ def check_optimality(view: BlockView, F: torch.Tensor, U: torch.Tensor,
     if exact is not None:
         need |= exact
     ids = need.nonzero()[:, 0]
-    if ids.numel():
-        stop_below = torch.full((ids.numel(),), alpha, dtype=view.dtype, device=view.device)
+    itemsize = torch.finfo(view.dtype).bits // 8
+    chunk = max(1, int(CHUNK_BYTES // (itemsize * (3 * view.n + 2 * (view.K + 1) * view.K))))
+    for part in torch.split(ids, chunk):
+        stop_below = torch.full((part.numel(),), alpha, dtype=view.dtype, device=view.device)
+        stop_above = torch.full_like(stop_below, alpha * (1 + VIOLATION))
         if exact is not None:
-            stop_below[exact[ids]] = 0.0
+            stop_below[exact[part]] = 0.0
+            stop_above[exact[part]] = torch.inf
         projection = project_onto_cones(
-            view.Z, view.cone_signs(ids), -grad[:, ids], support=supports.select(ids),
-            stop_below=stop_below, stop_above=alpha, interior=view.gates[:, view.pattern[ids]])
-        upper[ids] = projection.norms
-        lower[ids] = torch.maximum(lower[ids], projection.lower)
-        directions[:, ids] = projection.points
-        _store(supports, ids, projection.support)
+            view.Z, view.cone_signs(part), -grad[:, part], support=supports.select(part),
+            stop_below=stop_below, stop_above=stop_above,
+            interior=view.gates[:, view.pattern[part]])
+        upper[part] = projection.norms
+        lower[part] = torch.maximum(lower[part], projection.lower)
+        directions[:, part] = projection.points
+        _store(supports, part, projection.support)
     primal = view.objective(F, U)
     scale = min(1.0, alpha / max(float(upper.max()), 1e-300))
     dual = -float(view.loss.conjugate(scale * G, view.Y, view.c))

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..._core._cones import ConeSupport, project_onto_cones
 from ..._program import ConvexProgram, ConvexSolution
 from .._base import SolveRequest, Solver
-from ._blocks import BlockView, centred_gradient, check_optimality, screen_blocks
+from ._blocks import VIOLATION, BlockView, centred_gradient, check_optimality, screen_blocks
 from ._newton import ActiveBlocks, solve_on_faces
 from ._proximal import proximal_gradient
 
@@ -119,14 +119,14 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
         in_set[active.ids] = True
         # cheap bounds first; the exact check (and the gap) only when they find no block
         grad, upper, lower = screen_blocks(view, centred_gradient(view, F))
-        entering = (lower > view.alpha * (1 + 1e-12)) & ~in_set
+        entering = (lower > view.alpha * (1 + VIOLATION)) & ~in_set
         certified = not bool(entering.any())
         if certified:
             check = check_optimality(view, F, active.U, supports, exact=in_set)
             gap, grad, upper, lower = check.gap, check.gradients, check.upper, check.lower
-            entering = (lower > view.alpha * (1 + 1e-12)) & ~in_set
+            entering = (lower > view.alpha * (1 + VIOLATION)) & ~in_set
             if not bool(entering.any()):  # only bounded, not certified: the uncertain ones
-                entering = (upper > view.alpha * (1 + 1e-12)) & ~in_set
+                entering = (upper > view.alpha * (1 + VIOLATION)) & ~in_set
         if verbose:
             where = f"gap {gap:.2e}" if certified else "screen"
             print(f"[working_set] round {rounds:3d}  {where}  active {len(active)}  "
