@@ -9,7 +9,7 @@ solution back into the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 
 from ._core._losses import Loss, make_loss
 from ._core._network import BNNetwork, normalized_network
-from ._core._patterns import sample_patterns
+from ._core._patterns import enumerate_patterns, merge_patterns, sample_patterns
 from ._core._penalty import SpectralPenalty
 from ._core._statistics import weighted_moments
 from ._core._whitening import Whitening
@@ -132,6 +132,34 @@ class ConvexProgram:
         """The penalty of J that the columns of ``Z`` encode."""
         return SpectralPenalty() if self.whitening is None else SpectralPenalty.from_whitening(
             self.whitening)
+
+    def with_gates(self, gates: np.ndarray) -> "ConvexProgram":
+        """The program with the patterns of ``gates`` added (those that are new).
+
+        The existing patterns keep their indices, so a solution of this program is a
+        feasible point of the new one (its blocks for new patterns at zero).
+        """
+        patterns, all_gates, _ = merge_patterns(self.patterns, self.gates, self.Z, gates)
+        return replace(self, patterns=patterns, gates=all_gates)
+
+    def gates_of(self, network: BNNetwork) -> np.ndarray:
+        """Gates (n_columns, n_neurons) of a network's neurons in the coordinates of ``Z``.
+
+        A neuron's BN pre-activation on the training rows, ``h = gamma (X w - mean) /
+        std + beta``, is ``Z s`` for ``s = diag(1/column_scales) Z^T C h`` when ``w``
+        lies in the whitened subspace (always, unless ``n_components`` truncates it);
+        ``s`` is a direction strictly inside the neuron's activation pattern, so the
+        network is a feasible point of the program over its patterns.
+        """
+        H = (self.rows @ network.hidden_weights - network.bn_mean) / network.bn_std
+        H = H * network.bn_scale + network.bn_shift
+        return (self.Z.T @ (self.row_coefficients[:, None] * H)) / self.column_scales[:, None]
+
+    def block_index(self, pattern: np.ndarray, sign: np.ndarray, output: np.ndarray
+                    ) -> np.ndarray:
+        """Index of the block of each (pattern, sign +1/-1, output) in :meth:`block_layout`."""
+        return (np.asarray(output) * 2 + (np.asarray(sign) < 0)) * self.n_patterns + np.asarray(
+            pattern)
 
     def block_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pattern index, sign and output of every block, each of shape (n_blocks,)."""
@@ -257,9 +285,11 @@ def make_program(
         Truncation of the whitened basis (None keeps every direction of variance).
     spectral_power : float
         Spectral weighting of the penalty.
-    n_patterns : int
+    n_patterns : int or "all"
         Number of Gaussian gates drawn; duplicate and empty patterns are dropped,
         so the program has at most this many patterns (``program.n_patterns``).
+        ``"all"`` enumerates every pattern (whitened data of rank 1 or 2 only): the
+        program is then the exact global problem over all networks.
     random_state : int, RandomState instance or None
         Seeds the gates.
 
@@ -285,8 +315,17 @@ def make_program(
             "rows): a batch-normalized network cannot use it."
         )
     Z = whitening.transform(X)
-    patterns, gates = sample_patterns(Z, n_patterns, check_random_state(random_state),
-                                      return_gates=True)
+    if isinstance(n_patterns, str):
+        if Z.shape[1] > 3:
+            raise ValueError(
+                "n_patterns='all' enumerates every activation pattern, which is only "
+                "practical when the whitened data has rank 1 or 2; this data has rank "
+                f"{Z.shape[1] - 1} (use an int, or n_components <= 2)."
+            )
+        patterns, gates = enumerate_patterns(Z)
+    else:
+        patterns, gates = sample_patterns(Z, n_patterns, check_random_state(random_state),
+                                          return_gates=True)
     return ConvexProgram(
         Z=Z, targets=Y, sample_weight=np.ones(len(X)) if weights is None else weights,
         loss=make_loss(loss, Y.shape[1]), alpha=float(alpha),

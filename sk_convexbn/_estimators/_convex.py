@@ -7,11 +7,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core._device import resolve_device
 from .._program import make_program, network_from_solution
 from .._solvers import SOLVERS, SolveRequest, choose_solver, get_solver, solve
+from .._solvers._generation import solve_with_generation
 from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
 from ._regression import BNRegressorMixin
@@ -23,7 +25,9 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
-        "n_patterns": [Interval(Integral, 1, None, closed="left")],
+        "n_patterns": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
+        "init": [None, BNNetworkMixin],
+        "pattern_search": [Interval(Integral, 0, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "spectral_power": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"auto", *SOLVERS})],
@@ -42,6 +46,8 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         alpha=1e-3,
         fit_intercept=True,
         n_patterns=100,
+        init=None,
+        pattern_search=0,
         n_components=None,
         spectral_power=0.0,
         solver="auto",
@@ -56,6 +62,8 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.n_patterns = n_patterns
+        self.init = init
+        self.pattern_search = pattern_search
         self.n_components = n_components
         self.spectral_power = spectral_power
         self.solver = solver
@@ -92,8 +100,28 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
             spectral_power=self.spectral_power, n_patterns=self.n_patterns,
             random_state=self.random_state,
         )
+        if self.init is not None:
+            program = program.with_gates(program.gates_of(self._init_network(X.shape[1])))
+        if program.n_patterns == 0 and not self.pattern_search:
+            raise ValueError(
+                "the program has no activation pattern: use n_patterns >= 1, init= a "
+                "fitted network, or pattern_search >= 1."
+            )
         solver = choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
         return program, solver, options
+
+    def _init_network(self, n_features: int):
+        """The network of ``init`` (a fitted estimator of this library) for this data."""
+        if not hasattr(self.init, "hidden_weights_"):
+            raise ValueError("init must be a fitted estimator of sk_convexbn, e.g. a "
+                             "fitted GDBNClassifier whose patterns the program should use.")
+        network = self.init._network()
+        if network.hidden_weights.shape[0] != n_features:
+            raise ValueError(
+                f"init was fitted on {network.hidden_weights.shape[0]} features; this "
+                f"data has {n_features}."
+            )
+        return network
 
     def _fit_convex(self, X, y, sample_weight):
         """Fit the network: validate, build the program, solve it, store the network."""
@@ -114,7 +142,13 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
         request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol, device=device,
                                verbose=self.verbose,
                                state=None if previous is None else previous[1])
-        solution, state = solve(program, solver, request)
+        if self.pattern_search:
+            program, solution, state, report = solve_with_generation(
+                program, solver, request, rounds=self.pattern_search,
+                random_state=check_random_state(self.random_state))
+            self.pattern_violation_ = report.violation
+        else:
+            solution, state = solve(program, solver, request)
         self._solver_state = (solver.name, state) if self.warm_start else None
         network = network_from_solution(solution, program)
         self._store_network(network)
@@ -149,9 +183,23 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         Weight-decay strength (> 0) on the BN scales, BN shifts and output weights.
     fit_intercept : bool, default=True
         Whether to add an unregularized output bias ``b``.
-    n_patterns : int, default=100
+    n_patterns : int or "all", default=100
         Number of random gates drawn to sample activation patterns (duplicates are
-        dropped, so at most this many patterns are used).
+        dropped, so at most this many patterns are used; ``n_patterns_`` counts
+        them). ``"all"`` enumerates every pattern when the whitened data has rank 1
+        or 2: the optimum is then the global minimum of J over networks of any
+        width, and ``duality_gap_`` certifies that.
+    init : fitted estimator of sk_convexbn or None, default=None
+        Add the activation patterns of that estimator's neurons (e.g. a
+        :class:`GDBNRegressor` trained by gradient descent) to the program. Its
+        network, with each neuron feeding one output, is then a feasible point, so
+        the convex optimum is never above its J.
+    pattern_search : int, default=0
+        Rounds of pattern generation from the dual: after each solve, a local search
+        over neurons (projected gradient ascent from many starts) finds the patterns
+        whose neurons would lower J; they join the program, which is solved again
+        from the previous solution. J never increases; ``pattern_violation_``
+        reports what the last search found.
     n_components : int or None, default=None
         Restrict first-layer weights to the top ``n_components`` principal
         directions of the centred data. ``None`` uses every direction of nonzero
@@ -225,7 +273,12 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     solver_ : str
         The solver used.
     n_patterns_ : int
-        Number of distinct activation patterns in the program (0 for the closed form).
+        Number of distinct activation patterns in the program (sampled, from
+        ``init`` and generated; 0 for the closed form, which has them all).
+    pattern_violation_ : float
+        With ``pattern_search``: ``max(0, v / alpha - 1)`` for the largest lower bound
+        ``v`` on a neuron's optimality violation that the last search found (0: no
+        neuron the search could reach would lower J).
     n_components_ : int
         Number of whitened directions used.
     n_features_in_ : int
@@ -312,9 +365,23 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         Weight-decay strength (> 0) on the BN scales, BN shifts and output weights.
     fit_intercept : bool, default=True
         Whether to add an unregularized output bias per output.
-    n_patterns : int, default=100
-        Number of random gates drawn to sample activation patterns (shared by all
-        outputs; duplicates dropped).
+    n_patterns : int or "all", default=100
+        Number of random gates drawn to sample activation patterns (duplicates are
+        dropped, so at most this many patterns are used; ``n_patterns_`` counts
+        them). ``"all"`` enumerates every pattern when the whitened data has rank 1
+        or 2: the optimum is then the global minimum of J over networks of any
+        width, and ``duality_gap_`` certifies that.
+    init : fitted estimator of sk_convexbn or None, default=None
+        Add the activation patterns of that estimator's neurons (e.g. a
+        :class:`GDBNClassifier` trained by gradient descent) to the program. Its
+        network, with each neuron feeding one output, is then a feasible point, so
+        the convex optimum is never above its J.
+    pattern_search : int, default=0
+        Rounds of pattern generation from the dual: after each solve, a local search
+        over neurons (projected gradient ascent from many starts) finds the patterns
+        whose neurons would lower J; they join the program, which is solved again
+        from the previous solution. J never increases; ``pattern_violation_``
+        reports what the last search found.
     n_components : int or None, default=None
         Restrict first-layer weights to the top ``n_components`` principal directions.
     spectral_power : float, default=1.0
@@ -364,6 +431,8 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     duality_gap_ : float
     solver_ : str
     n_patterns_ : int
+    pattern_violation_ : float
+        With ``pattern_search`` (see :class:`ConvexBNRegressor`).
     n_components_ : int
     n_features_in_ : int
     feature_names_in_ : ndarray of shape ``(n_features_in_,)``
@@ -409,6 +478,8 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         alpha=1e-3,
         fit_intercept=True,
         n_patterns=100,
+        init=None,
+        pattern_search=0,
         n_components=None,
         spectral_power=1.0,
         class_weight=None,
@@ -422,8 +493,9 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         verbose=0,
     ):
         super().__init__(
-            alpha=alpha, fit_intercept=fit_intercept, n_patterns=n_patterns,
-            n_components=n_components, spectral_power=spectral_power, solver=solver,
+            alpha=alpha, fit_intercept=fit_intercept, n_patterns=n_patterns, init=init,
+            pattern_search=pattern_search, n_components=n_components,
+            spectral_power=spectral_power, solver=solver,
             solver_params=solver_params, max_iter=max_iter, tol=tol,
             warm_start=warm_start, device=device, random_state=random_state,
             verbose=verbose,

@@ -20,24 +20,54 @@ from ._proximal import proximal_gradient
 #: Blocks added to the working set in the first round; later rounds add as many as
 #: are already active (the working set at most doubles), as skglm and celer do.
 FIRST_ROUND = 10
-#: Each round solves the restricted program by at most this many proximal-gradient
-#: iterations (they find the faces), then at most this many Newton steps on the
-#: faces (they converge fast once the faces are right).
+#: Each round solves the restricted program by Newton's method on the faces (at most
+#: NEWTON_FIRST steps: enough when few faces change); if it has not converged, by
+#: proximal gradient (which finds the faces; at most PROXIMAL_ITERATIONS, until the
+#: objective changes by less than PROXIMAL_TOL, relative) and Newton again.
+NEWTON_FIRST = 30
 PROXIMAL_ITERATIONS = 200
+PROXIMAL_TOL = 1e-7
 NEWTON_STEPS = 50
 
 
 @dataclass
 class WorkingSetState:
-    """What a later solve of the same program (e.g. at another ``alpha``) starts from."""
+    """What a later solve starts from: the same data at another ``alpha``, or more patterns.
+
+    Blocks are identified by (pattern, sign, output), so the state stays valid when
+    patterns are appended to the program (pattern generation).
+    """
 
     patterns: np.ndarray
-    ids: np.ndarray
+    pattern: np.ndarray  # (n_active,) pattern, sign and output of each active block
+    sign: np.ndarray
+    output: np.ndarray
     blocks: np.ndarray
     faces: list
     intercept: np.ndarray
-    support_index: np.ndarray
+    support_index: np.ndarray  # warm starts of every block's cone projection
     support_size: np.ndarray
+
+    def applies_to(self, program: ConvexProgram) -> bool:
+        """Whether ``program`` has the same rows and (a superset of) the same patterns."""
+        P = self.patterns.shape[1]
+        return (program.patterns.shape[0] == self.patterns.shape[0]
+                and program.n_patterns >= P
+                and np.array_equal(program.patterns[:, :P], self.patterns))
+
+    def ids(self, program: ConvexProgram) -> np.ndarray:
+        return program.block_index(self.pattern, self.sign, self.output)
+
+    def supports(self, program: ConvexProgram) -> tuple[np.ndarray, np.ndarray]:
+        """The stored warm starts laid out for the blocks of ``program``."""
+        P_old = self.patterns.shape[1]
+        index = np.zeros((program.n_blocks, self.support_index.shape[1]), dtype=np.int64)
+        size = np.zeros(program.n_blocks, dtype=np.int64)
+        pattern, sign, output = program.block_layout()
+        old = pattern < P_old
+        old_ids = (output[old] * 2 + (sign[old] < 0)) * P_old + pattern[old]
+        index[old], size[old] = self.support_index[old_ids], self.support_size[old_ids]
+        return index, size
 
 
 def _entering(view: BlockView, ids: torch.Tensor, gradients: torch.Tensor,
@@ -103,14 +133,15 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
     active = ActiveBlocks(torch.zeros(0, dtype=torch.long, device=view.device), zeros, [])
     supports = ConeSupport.empty(view.n_blocks, view.device)
     b = torch.zeros(view.n_outputs, dtype=dtype, device=view.device)
-    if warm_start is not None and np.array_equal(warm_start.patterns, program.patterns):
+    if warm_start is not None and warm_start.applies_to(program):
         as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=view.device)  # noqa: E731
-        active = ActiveBlocks(torch.as_tensor(warm_start.ids, device=view.device),
+        active = ActiveBlocks(torch.as_tensor(warm_start.ids(program), device=view.device),
                               as_t(warm_start.blocks),
                               [torch.as_tensor(f, device=view.device) for f in warm_start.faces])
         b = as_t(warm_start.intercept)
-        supports = ConeSupport(torch.as_tensor(warm_start.support_index, device=view.device),
-                               torch.as_tensor(warm_start.support_size, device=view.device))
+        index, size = warm_start.supports(program)
+        supports = ConeSupport(torch.as_tensor(index, device=view.device),
+                               torch.as_tensor(size, device=view.device))
     b = view.intercept(view.outputs(active.ids, active.U), b)
     status, gap, rounds, steps, certified = "max_iter", np.inf, 0, 0, False
     for rounds in range(1, max_iter + 1):
@@ -147,10 +178,14 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
                                                per_output[view.output[new]])
             where = keep.nonzero()[:, 0].tolist()
             active.extend(new[keep], U_new[:, keep], [faces_new[i] for i in where])
-        b = proximal_gradient(view, active, b, max_iter=PROXIMAL_ITERATIONS)
-        active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
-        b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
+        b, report = solve_on_faces(view, active, b, max_steps=NEWTON_FIRST)
         steps += report.steps
+        if not report.converged:  # the faces are far: let proximal gradient find them
+            b = proximal_gradient(view, active, b, max_iter=PROXIMAL_ITERATIONS,
+                                  tol=PROXIMAL_TOL)
+            active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
+            b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
+            steps += report.steps
     if status != "optimal":
         warnings.warn(
             f"the working-set solver stopped after max_iter={max_iter} rounds with a "
@@ -167,8 +202,10 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
         blocks=blocks, signs=sign, outputs=output, intercept=b.cpu().double().numpy(),
         objective=objective, n_iter=rounds, status=status, certificate=max(gap, 0.0),
     )
+    pattern, sign_all, output_all = program.block_layout()
     state = WorkingSetState(
-        patterns=program.patterns, ids=ids, blocks=active.U.cpu().numpy(),
+        patterns=program.patterns, pattern=pattern[ids], sign=sign_all[ids],
+        output=output_all[ids], blocks=active.U.cpu().numpy(),
         faces=[f.cpu().numpy() for f in active.faces], intercept=b.cpu().numpy(),
         support_index=supports.index.cpu().numpy(), support_size=supports.size.cpu().numpy(),
     )
