@@ -11,11 +11,14 @@ Functions
 ---------
 alpha_max
     The smallest regularization at which a convex estimator's network is empty.
+global_optimality_gap
+    How far any fitted network's J is above the global minimum (rank-1 or rank-2
+    whitened data, where every activation pattern is enumerated).
 """
 
 from ._estimators._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._estimators._gd import GDBNClassifier, GDBNRegressor
-from ._regularization import alpha_max
+from ._regularization import alpha_max, global_optimality_gap
 
 __version__ = "0.1.0.dev0"
 
@@ -25,5 +28,6 @@ __all__ = [
     "GDBNClassifier",
     "GDBNRegressor",
     "alpha_max",
+    "global_optimality_gap",
     "__version__",
 ]

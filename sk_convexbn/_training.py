@@ -61,23 +61,34 @@ class BNModule(torch.nn.Module):
     """``relu(gamma * (X W - mean_B) / std_B + beta) V + b`` with batch statistics.
 
     ``W = basis @ coefficients`` when a basis of first-layer directions is given (the
-    top principal directions, for ``n_components``), else ``W = coefficients``. BN
+    top principal directions, for ``n_components``), else ``W = coefficients``.
+    ``output_mask`` (n_neurons, n_outputs) of zeros and ones restricts which outputs
+    each neuron feeds (one each: the architecture of the convex program). BN
     statistics are the (weighted) mean and biased standard deviation of the batch,
     without ``eps`` (a neuron with a constant pre-activation gets a tiny floor instead).
     """
 
-    def __init__(self, coefficients, gamma, beta, V, b, basis=None):
+    def __init__(self, coefficients, gamma, beta, V, b, basis=None, output_mask=None):
         super().__init__()
         self.coefficients = torch.nn.Parameter(coefficients)
         self.gamma = torch.nn.Parameter(gamma)
         self.beta = torch.nn.Parameter(beta)
-        self.V = torch.nn.Parameter(V)
         self.b = torch.nn.Parameter(b)
         self.register_buffer("basis", basis if basis is not None else torch.empty(0))
+        self.register_buffer("output_mask",
+                             output_mask if output_mask is not None else torch.empty(0))
+        self.output_weights = torch.nn.Parameter(V if output_mask is None else V * output_mask)
 
     @property
     def W(self) -> torch.Tensor:
         return self.basis @ self.coefficients if self.basis.numel() else self.coefficients
+
+    @property
+    def V(self) -> torch.Tensor:
+        """Output weights; with an ``output_mask``, each neuron feeds only its outputs."""
+        if self.output_mask.numel():
+            return self.output_weights * self.output_mask
+        return self.output_weights
 
     def forward(self, X: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """Outputs on a batch ``X`` with row weights ``c`` (summing to 1)."""

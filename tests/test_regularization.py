@@ -73,3 +73,31 @@ def test_alpha_max_rejects_other_estimators():
     X, rng = _data()
     with pytest.raises(TypeError, match="ConvexBNRegressor or a ConvexBNClassifier"):
         alpha_max(X, X[:, 0], estimator=GDBNRegressor())
+
+
+def test_global_gap_agrees_with_enumeration_and_flags_a_poor_network():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sk_convexbn import global_optimality_gap
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2))
+    y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(40)
+    exact = ConvexBNRegressor(alpha=1e-2, n_patterns="all", tol=1e-9).fit(X, y)
+    gap, minimum = global_optimality_gap(exact, X, y)
+    assert minimum == pytest.approx(exact.objective_, rel=1e-12)
+    assert abs(gap) <= 1e-8
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        poor = GDBNRegressor(alpha=1e-2, hidden_layer_sizes=2, max_iter=10,
+                             random_state=0).fit(X, y)
+        good = GDBNRegressor(alpha=1e-2, hidden_layer_sizes=40, max_iter=3000,
+                             random_state=0).fit(X, y)
+    poor_gap, _ = global_optimality_gap(poor, X, y)
+    good_gap, _ = global_optimality_gap(good, X, y)
+    assert poor_gap > 0.5  # far from the global minimum, and the certificate says so
+    assert -1e-9 <= good_gap < poor_gap  # nothing goes below the global minimum
+    with pytest.raises(ValueError, match="rank 1 or 2"):
+        global_optimality_gap(poor, np.column_stack([X, X[:, 0] ** 2]), y)

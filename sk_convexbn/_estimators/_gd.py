@@ -52,6 +52,7 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "neuron_outputs": [StrOptions({"all", "one"})],
         "warm_start": ["boolean"],
         "init": [None, BNNetworkMixin],
         "device": [str],
@@ -76,6 +77,7 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         n_iter_no_change=50,
         early_stopping=False,
         validation_fraction=0.1,
+        neuron_outputs="all",
         warm_start=False,
         init=None,
         device="cpu",
@@ -83,6 +85,7 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.neuron_outputs = neuron_outputs
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.n_components = n_components
@@ -169,7 +172,14 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         C, gamma, beta, V, b = self._initial_parameters(
             X.shape[1], Y.shape[1], Y_fit, c_fit, basis, generator, dtype)
         as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-        net = BNModule(C, gamma, beta, V, b, None if basis is None else as_t(basis)).to(device)
+        mask = None
+        if self.neuron_outputs == "one":
+            # neuron j feeds output j mod n_outputs (or, from a network, its largest weight)
+            owner = (V.abs().argmax(dim=1) if self.warm_start or self.init is not None
+                     else torch.arange(V.shape[0]) % V.shape[1])
+            mask = torch.nn.functional.one_hot(owner, V.shape[1]).to(dtype)
+        net = BNModule(C, gamma, beta, V, b, None if basis is None else as_t(basis),
+                       None if mask is None else as_t(mask)).to(device)
         if not self.fit_intercept:
             net.b.requires_grad_(False)
         penalty = SpectralPenalty.from_whitening(whitening)
@@ -241,6 +251,12 @@ _SHARED_PARAMETERS_DOC = """
         Hold out ``validation_fraction`` of the training rows, stop on their score
         and restore the best epoch's weights.
     validation_fraction : float, default=0.1
+    neuron_outputs : {"all", "one"}, default="all"
+        ``"all"``: every hidden neuron feeds every output (the usual network).
+        ``"one"``: neuron ``j`` feeds output ``j mod n_outputs`` only, the
+        architecture of the convex estimators (for one output the two coincide);
+        with it, ``ConvexBN*(init=this)`` is guaranteed a J no higher than this
+        network's.
     warm_start : bool, default=False
         Continue from the previous fit's weights.
     init : fitted estimator of sk_convexbn or None, default=None
@@ -403,6 +419,7 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
         n_iter_no_change=50,
         early_stopping=False,
         validation_fraction=0.1,
+        neuron_outputs="all",
         warm_start=False,
         init=None,
         device="cpu",
@@ -415,7 +432,7 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
             learning_rate_init=learning_rate_init, momentum=momentum, batch_size=batch_size,
             max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            warm_start=warm_start, init=init, device=device, random_state=random_state,
+            neuron_outputs=neuron_outputs, warm_start=warm_start, init=init, device=device, random_state=random_state,
             verbose=verbose,
         )
         self.loss = loss

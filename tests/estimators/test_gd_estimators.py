@@ -131,3 +131,15 @@ def test_hidden_layer_sizes_must_be_one_layer(line_data):
     X, y = line_data
     with pytest.raises(ValueError, match="exactly one hidden layer"):
         GDBNRegressor(hidden_layer_sizes=(10, 10)).fit(X, y)
+
+
+def test_single_output_neurons():
+    X, y = load_iris(return_X_y=True)
+    model = GDBNClassifier(hidden_layer_sizes=9, neuron_outputs="one", alpha=1e-2,
+                           max_iter=200, random_state=0).fit(X, y)
+    feeds = np.abs(model.output_weights_) > 0
+    np.testing.assert_array_equal(feeds.sum(axis=1), 1)  # one output per neuron
+    np.testing.assert_array_equal(feeds.argmax(axis=1), np.arange(9) % 3)
+    assert model.objective_ == pytest.approx(torch_objective(model, X, y, 1e-2, loss="log_loss"),
+                                             rel=1e-6)
+    assert model.score(X, y) > 0.9
