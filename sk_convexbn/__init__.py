@@ -4,6 +4,9 @@ Estimators
 ----------
 ConvexBNRegressor, ConvexBNClassifier
     Trained by solving the equivalent convex program (exact, no local minima).
+ConvexBNRegressorCV, ConvexBNClassifierCV
+    The same, with ``alpha`` (and ``spectral_power``) chosen by cross-validation
+    along a warm-started path.
 GDBNRegressor, GDBNClassifier
     The same network trained by gradient descent in PyTorch.
 
@@ -17,6 +20,7 @@ global_optimality_gap
 """
 
 from ._estimators._convex import ConvexBNClassifier, ConvexBNRegressor
+from ._estimators._cv import ConvexBNClassifierCV, ConvexBNRegressorCV
 from ._estimators._gd import GDBNClassifier, GDBNRegressor
 from ._regularization import alpha_max, global_optimality_gap
 
@@ -24,7 +28,9 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ConvexBNClassifier",
+    "ConvexBNClassifierCV",
     "ConvexBNRegressor",
+    "ConvexBNRegressorCV",
     "GDBNClassifier",
     "GDBNRegressor",
     "alpha_max",

@@ -18,6 +18,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -55,6 +56,8 @@ class GDConfig:
     n_iter_no_change: int = 50
     early_stopping: bool = False
     verbose: int = 0
+    #: called after each epoch as ``progress(iteration=epoch, objective=J)``
+    progress: Callable[..., Any] | None = None
 
 
 class BNModule(torch.nn.Module):
@@ -223,6 +226,8 @@ def train_bn_network(
             extra = f", validation score {-current:.6f}" if config.early_stopping else ""
             print(f"Iteration {epoch}, loss = {epoch_loss:.8f}{extra}  "
                   f"({time.perf_counter() - start:.2f}s)")
+        if config.progress is not None:
+            config.progress(iteration=epoch, objective=epoch_loss)
         if stale >= config.n_iter_no_change:
             converged = True
             break

@@ -16,10 +16,11 @@ from .._solvers import SOLVERS, SolveRequest, choose_solver, get_solver, solve
 from .._solvers._generation import solve_with_generation
 from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
+from ._progress import CallbackSupportMixin, FitProgress
 from ._regression import BNRegressorMixin
 
 
-class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
+class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
     """Shared parameters and fitting path of the convex estimators."""
 
     _parameter_constraints: dict = {
@@ -87,18 +88,20 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
             return {}
         return get_solver(self.solver).check_params(self.solver_params)
 
-    def _program_and_solver(self, X, y, sample_weight):
+    def _program_and_solver(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
         """Validate the data, build the convex program and pick its solver.
 
-        Returns the program, the solver and the solver's validated options.
+        ``alpha`` and ``spectral_power`` default to the estimator's (the CV estimators
+        pass the grid's). Returns the program, the solver and its validated options.
         """
         options = self._solver_options()
         X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
         program = make_program(
-            X, Y, sample_weight, loss=loss_name, alpha=float(self.alpha),
+            X, Y, sample_weight, loss=loss_name,
+            alpha=float(self.alpha if alpha is None else alpha),
             fit_intercept=bool(self.fit_intercept), n_components=self.n_components,
-            spectral_power=self.spectral_power, n_patterns=self.n_patterns,
-            random_state=self.random_state,
+            spectral_power=self.spectral_power if spectral_power is None else spectral_power,
+            n_patterns=self.n_patterns, random_state=self.random_state,
         )
         if self.init is not None:
             program = program.with_gates(program.gates_of(self._init_network(X.shape[1])))
@@ -123,25 +126,44 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
             )
         return network
 
-    def _fit_convex(self, X, y, sample_weight):
+    def _fit_convex(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
         """Fit the network: validate, build the program, solve it, store the network."""
+        resolve_device(self.device)  # fail early on an unavailable device
+        program, solver, options = self._program_and_solver(
+            X, y, sample_weight, alpha=alpha, spectral_power=spectral_power)
+        progress = FitProgress.start(self, program.rows, program.targets,
+                                     program.sample_weight)
+        previous = getattr(self, "_solver_state", None) if self.warm_start else None
+        if previous is not None and previous[0] != solver.name:
+            previous = None
+        _, state = self._solve_program(program, solver, options,
+                                    state=None if previous is None else previous[1],
+                                    progress=progress)
+        self._solver_state = (solver.name, state) if self.warm_start else None
+        progress.end(objective=self.objective_, duality_gap=self.duality_gap_)
+        return self
+
+    def _solve_program(self, program, solver, options, *, state=None, progress=None):
+        """Solve ``program`` (warm from ``state``), store the network and the fitted
+        attributes.
+
+        Returns the program solved (with the generated patterns, if any) and the
+        solver's state, from which a related solve (another ``alpha``) can start.
+        """
         start = time.perf_counter()
-        device = resolve_device(self.device)  # fail early on an unavailable device
-        program, solver, options = self._program_and_solver(X, y, sample_weight)
+        device = resolve_device(self.device)
         whitening = program.whitening
         if self.verbose:
             print(
                 f"[{type(self).__name__}] n_samples={program.n_samples}, whitened "
                 f"directions={whitening.n_directions} (rank {whitening.rank}), "
                 f"patterns={program.n_patterns}, outputs={program.n_outputs}, "
-                f"solver={solver.name}"
+                f"alpha={program.alpha:.4g}, solver={solver.name}"
             )
-        previous = getattr(self, "_solver_state", None) if self.warm_start else None
-        if previous is not None and previous[0] != solver.name:
-            previous = None
         request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol, device=device,
-                               verbose=self.verbose,
-                               state=None if previous is None else previous[1])
+                               verbose=self.verbose, state=state,
+                               progress=None if progress is None else progress.reporter(
+                                   "iteration"))
         if self.pattern_search:
             program, solution, state, report = solve_with_generation(
                 program, solver, request, rounds=self.pattern_search,
@@ -149,12 +171,11 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
             self.pattern_violation_ = report.violation
         else:
             solution, state = solve(program, solver, request)
-        self._solver_state = (solver.name, state) if self.warm_start else None
         network = network_from_solution(solution, program)
         self._store_network(network)
         self.objective_ = network.objective(
             program.rows, program.targets, program.sample_weight, program.loss,
-            float(self.alpha), program.penalty)
+            program.alpha, program.penalty)
         self.n_iter_ = solution.n_iter
         self.duality_gap_ = np.nan if solution.certificate is None else solution.certificate
         self.solver_ = solver.name
@@ -165,7 +186,7 @@ class _ConvexBNBase(BNNetworkMixin, BaseEstimator):
                 f"[{type(self).__name__}] objective={self.objective_:.8g} with "
                 f"{network.n_neurons} neurons in {time.perf_counter() - start:.2f}s"
             )
-        return self
+        return program, state
 
 
 class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):

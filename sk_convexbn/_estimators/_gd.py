@@ -20,6 +20,7 @@ from .._core._whitening import Whitening
 from .._training import BNModule, GDConfig, train_bn_network
 from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
+from ._progress import CallbackSupportMixin, FitProgress
 from ._regression import BNRegressorMixin
 
 
@@ -34,7 +35,7 @@ def _width(hidden_layer_sizes) -> int:
     return int(sizes[0])
 
 
-class _GDBNBase(BNNetworkMixin, BaseEstimator):
+class _GDBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
     """Shared parameters and fitting path of the gradient-descent estimators."""
 
     _parameter_constraints: dict = {
@@ -149,6 +150,7 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
         device = resolve_device(self.device)
         dtype = torch.float64 if device.type == "cpu" else torch.float32
+        progress = FitProgress.start(self, X, Y, sample_weight, max_subtasks=self.max_iter)
         rng = check_random_state(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
 
@@ -188,6 +190,7 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
             momentum=self.momentum, batch_size=self.batch_size, max_iter=self.max_iter,
             tol=self.tol, n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping, verbose=self.verbose,
+            progress=progress.reporter("epoch"),
         )
         X_t, Y_t, w_t = as_t(X_fit), as_t(Y_fit), as_t(w_fit)
         score = None
@@ -210,6 +213,7 @@ class _GDBNBase(BNNetworkMixin, BaseEstimator):
         if self.early_stopping:
             self.validation_scores_ = result.validation_scores
             self.best_validation_score_ = max(result.validation_scores)
+        progress.end(objective=self.objective_)
         return self
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import torch
@@ -28,6 +28,10 @@ class SolveRequest:
     state : object or None
         What the same solver returned from an earlier solve of a related program
         (warm start); the solver decides whether it applies.
+    progress : callable or None
+        Called by iterative solvers as ``progress(iteration=..., duality_gap=...,
+        n_active=...)`` after each outer iteration (NaN gap where it was not
+        computed); its return value is ignored.
     """
 
     options: dict
@@ -36,6 +40,7 @@ class SolveRequest:
     device: torch.device = torch.device("cpu")
     verbose: int = 0
     state: Any = None
+    progress: Callable[..., Any] | None = None
 
 
 class Solver:

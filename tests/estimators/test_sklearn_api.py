@@ -10,14 +10,23 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNClassifier, GDBNRegressor
+from sk_convexbn import (
+    ConvexBNClassifier,
+    ConvexBNClassifierCV,
+    ConvexBNRegressor,
+    ConvexBNRegressorCV,
+    GDBNClassifier,
+    GDBNRegressor,
+)
 
 @parametrize_with_checks(
     [ConvexBNRegressor(n_patterns=20, random_state=0),
      # fewer patterns and epochs than the defaults keep the ~60 checks quick
      ConvexBNClassifier(n_patterns=20, random_state=0),
      GDBNRegressor(max_iter=100, random_state=0),
-     GDBNClassifier(max_iter=100, random_state=0)],
+     GDBNClassifier(max_iter=100, random_state=0),
+     ConvexBNRegressorCV(alphas=3, n_patterns=5, cv=2, random_state=0),
+     ConvexBNClassifierCV(alphas=3, n_patterns=5, cv=2, random_state=0)],
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -6,6 +6,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -79,6 +80,7 @@ def solve_admm(
     adapt_rho: bool = True,
     warm_start: ADMMState | None = None,
     verbose: int = 0,
+    progress: Callable[..., Any] | None = None,
 ) -> tuple[ConvexSolution, ADMMState]:
     """Solve the convex BN program by ADMM to a relative duality gap of ``tol``.
 
@@ -103,6 +105,9 @@ def solve_admm(
     warm_start : ADMMState or None
         Iterates of a previous solve on the same data and patterns.
     verbose : int
+    progress : callable or None
+        Called at each certificate check as ``progress(iteration=, duality_gap=,
+        n_active=)`` (the feasible network's gap).
 
     Returns
     -------
@@ -168,6 +173,10 @@ def solve_admm(
                 f"feasible {fea.objective:.10g} (gap {certificate.gap(fea):.2e})  "
                 f"r_d {r_dual:.2e}  rho {it.rho:.3g}  {time.perf_counter() - start:.2f}s"
             )
+        if progress is not None:
+            fea = certificate.feasible
+            progress(iteration=iteration, duality_gap=certificate.gap(fea),
+                     n_active=int((torch.linalg.vector_norm(fea.blocks, dim=0) > 0).sum()))
         accepted = certificate.accepted(tol)
         if accepted is not None:
             best, status = accepted, "optimal"
@@ -243,5 +252,6 @@ class ADMMSolver(Solver):
         solution, state = solve_admm(
             program, max_iter=request.max_iter, tol=request.tol, device=request.device,
             verbose=request.verbose, warm_start=None if previous is None else previous[1],
+            progress=request.progress,
             **request.options)
         return solution, (program.patterns, state)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -28,6 +30,10 @@ NEWTON_FIRST = 30
 PROXIMAL_ITERATIONS = 200
 PROXIMAL_TOL = 1e-7
 NEWTON_STEPS = 50
+#: Certified rounds in a row with no block entering and the gap not shrinking by a
+#: tenth after which the solver stops as stalled (round-off on ill-conditioned
+#: programs, e.g. separable classes at an alpha many decades below alpha_max).
+STALLED_ROUNDS = 3
 
 
 @dataclass
@@ -95,7 +101,8 @@ def _entering(view: BlockView, ids: torch.Tensor, gradients: torch.Tensor,
 def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: int = 100,
                       device: torch.device = torch.device("cpu"),
                       dtype: torch.dtype = torch.float64,
-                      warm_start: WorkingSetState | None = None, verbose: int = 0
+                      warm_start: WorkingSetState | None = None, verbose: int = 0,
+                      progress: Callable[..., Any] | None = None
                       ) -> tuple[ConvexSolution, WorkingSetState]:
     """Solve the convex BN program over all its patterns by a working set of blocks.
 
@@ -110,6 +117,9 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
     warm_start : WorkingSetState or None
         A solve of the same program (same patterns) at another ``alpha``.
     verbose : int
+    progress : callable or None
+        Called after each round's check as ``progress(iteration=, duality_gap=,
+        n_active=)`` (NaN gap when only the screen ran).
 
     Returns
     -------
@@ -144,6 +154,7 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
                                torch.as_tensor(size, device=view.device))
     b = view.intercept(view.outputs(active.ids, active.U), b)
     status, gap, rounds, steps, certified = "max_iter", np.inf, 0, 0, False
+    stalled, previous_gap = 0, np.inf
     for rounds in range(1, max_iter + 1):
         F = view.outputs(active.ids, active.U) + b
         in_set = torch.zeros(view.n_blocks, dtype=torch.bool, device=view.device)
@@ -163,10 +174,19 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
             print(f"[working_set] round {rounds:3d}  {where}  active {len(active)}  "
                   f"entering {int(entering.sum())}  newton steps {steps}  "
                   f"{time.perf_counter() - start:.2f}s")
+        if progress is not None:
+            progress(iteration=rounds, duality_gap=gap if certified else math.nan,
+                     n_active=len(active))
         if certified and gap <= tol:
             status = "optimal"
             break
         candidates = entering.nonzero()[:, 0]
+        stalled = stalled + 1 if certified and not candidates.numel() and (
+            gap > 0.9 * previous_gap) else 0
+        previous_gap = gap if certified else previous_gap
+        if stalled >= STALLED_ROUNDS:
+            status = "stalled"
+            break
         if candidates.numel():
             k = max(FIRST_ROUND, len(active))
             order = torch.argsort(torch.maximum(lower, upper * 1e-3)[candidates],
@@ -186,11 +206,17 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
             active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
             b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
             steps += report.steps
-    if status != "optimal":
+    if status == "max_iter":
         warnings.warn(
             f"the working-set solver stopped after max_iter={max_iter} rounds with a "
             f"relative duality gap of {gap:.3e} > tol={tol:g}; increase max_iter or tol.",
             ConvergenceWarning, stacklevel=2,
+        )
+    elif status == "stalled":
+        warnings.warn(
+            f"the working-set solver stalled after {rounds} rounds at a relative duality "
+            f"gap of {gap:.3e} > tol={tol:g} (round-off on an ill-conditioned program; "
+            "a larger alpha or a looser tol avoids it).", ConvergenceWarning, stacklevel=2,
         )
     _, sign, output = program.block_layout()
     blocks = np.zeros((program.n_columns, program.n_blocks))
@@ -246,4 +272,5 @@ class WorkingSetSolver(Solver):
         state = request.state if isinstance(request.state, WorkingSetState) else None
         return solve_working_set(program, tol=request.tol, max_iter=request.max_iter,
                                  device=request.device, warm_start=state,
-                                 verbose=request.verbose, **request.options)
+                                 verbose=request.verbose, progress=request.progress,
+                                 **request.options)
