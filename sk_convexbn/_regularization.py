@@ -85,8 +85,8 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
     return solver.alpha_max(program)
 
 
-def block_thresholds(program: ConvexProgram) -> np.ndarray:
-    """Per block, the smallest ``alpha`` keeping that block at zero (see :func:`alpha_max`)."""
+def _gradients_at_zero(program: ConvexProgram) -> np.ndarray:
+    """``sigma_b Z^T D_p(b) G_c(b)`` of every block (n_columns, n_blocks) at ``u = 0``."""
     Y = torch.as_tensor(program.targets, dtype=torch.float64)
     c = torch.as_tensor(program.row_coefficients, dtype=torch.float64)
     zero = torch.zeros_like(Y)
@@ -94,16 +94,40 @@ def block_thresholds(program: ConvexProgram) -> np.ndarray:
     if program.fit_intercept:
         b = program.loss.optimal_intercept(zero, Y, c, b)
     G = (c[:, None] * program.loss.row_gradients(zero + b, Y)).numpy()
-    Z, D = program.Z, program.patterns
     pattern, sign, output = program.block_layout()
-    # the data term's gradient for every block at once: sigma_b Z^T D_p(b) G_c(b)
-    gradients = sign * (Z.T @ (D[:, pattern] * G[:, output]))
-    thresholds = np.empty(program.n_blocks)
-    for p in range(program.n_patterns):
-        cone_T = ((2.0 * D[:, p] - 1.0)[:, None] * Z).T  # A_p^T, shared by p's blocks
-        for k in np.flatnonzero(pattern == p):
-            _, thresholds[k] = nnls(cone_T, gradients[:, k], maxiter=50 * Z.shape[0])
-    return thresholds
+    return sign * (program.Z.T @ (program.patterns[:, pattern] * G[:, output]))
+
+
+def _threshold(program: ConvexProgram, pattern: int, gradient: np.ndarray) -> float:
+    """``min_{lambda >= 0} ||gradient - A_p^T lambda||`` (one NNLS)."""
+    cone_T = ((2.0 * program.patterns[:, pattern] - 1.0)[:, None] * program.Z).T
+    return float(nnls(cone_T, gradient, maxiter=50 * program.n_samples)[1])
+
+
+def block_thresholds(program: ConvexProgram) -> np.ndarray:
+    """Per block, the smallest ``alpha`` keeping that block at zero (see :func:`alpha_max`)."""
+    gradients = _gradients_at_zero(program)
+    pattern, _, _ = program.block_layout()
+    return np.array([_threshold(program, pattern[k], gradients[:, k])
+                     for k in range(program.n_blocks)])
+
+
+def largest_block_threshold(program: ConvexProgram) -> float:
+    """``max`` of :func:`block_thresholds`, solving only the NNLS problems that can matter.
+
+    A block's threshold is at most ``||gradient_b||`` (take ``lambda = 0``): blocks
+    are visited by decreasing norm, and the search ends at the first whose norm is
+    not above the largest threshold found.
+    """
+    gradients = _gradients_at_zero(program)
+    pattern, _, _ = program.block_layout()
+    norms = np.linalg.norm(gradients, axis=0)
+    best = 0.0
+    for k in np.argsort(-norms, kind="stable"):
+        if norms[k] <= best:
+            break
+        best = max(best, _threshold(program, pattern[k], gradients[:, k]))
+    return best
 
 
 def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, float]:

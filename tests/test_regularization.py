@@ -101,3 +101,13 @@ def test_global_gap_agrees_with_enumeration_and_flags_a_poor_network():
     assert -1e-9 <= good_gap < poor_gap  # nothing goes below the global minimum
     with pytest.raises(ValueError, match="rank 1 or 2"):
         global_optimality_gap(poor, np.column_stack([X, X[:, 0] ** 2]), y)
+
+
+@pytest.mark.parametrize("name", ["regression", "softmax", "logistic", "weighted"])
+def test_largest_threshold_prunes_without_changing_the_maximum(name):
+    from conftest import CASES, make_case
+
+    from sk_convexbn._regularization import block_thresholds, largest_block_threshold
+
+    program = make_case(**CASES[name])
+    assert largest_block_threshold(program) == np.max(block_thresholds(program))

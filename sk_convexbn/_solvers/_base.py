@@ -96,6 +96,6 @@ class Solver:
         sampled patterns: the largest KKT threshold of a block at zero (see
         :func:`sk_convexbn.alpha_max`).
         """
-        from .._regularization import block_thresholds
+        from .._regularization import largest_block_threshold
 
-        return float(np.max(block_thresholds(program), initial=0.0))
+        return largest_block_threshold(program)
