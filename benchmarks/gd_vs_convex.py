@@ -14,10 +14,18 @@ Problems: ``regression`` (n = 2000, d = 50, the problem (b) of
 ``solver_comparison.py``) and ``digits`` (standardized, stratified 80/20 split,
 training part, squared loss on one-hot targets as in problem (a)).
 
-Usage
-  python benchmarks/gd_vs_convex.py [--problems regression digits] [--epochs 2000]
+With ``--study patterns``, which activation patterns find good networks: random
+ones, those of a gradient-descent network (``init=``), generated ones
+(``pattern_search``), against GD in both architectures (each neuron feeding every
+output, or one: the convex program's), at the same J: final J, test score, fit
+time, patterns (:func:`run_patterns`).
 
-Writes benchmarks/results/gd_vs_convex.json and gd_vs_convex.txt.
+Usage
+  OMP_NUM_THREADS=1 python benchmarks/gd_vs_convex.py [--problems regression digits]
+  OMP_NUM_THREADS=1 python benchmarks/gd_vs_convex.py --study patterns --problems regression
+
+Writes benchmarks/results/gd_vs_convex.json and .txt (``--study patterns``:
+gd_vs_convex_patterns.json and .txt).
 """
 
 from __future__ import annotations
@@ -42,22 +50,36 @@ NAME = "gd_vs_convex"
 ALPHA = 1e-3
 
 
-def problem(name: str):
-    """Training data and the convex and GD estimators (same J) of a problem."""
+def problem(name: str, test: bool = False):
+    """Training data and the convex and GD estimators (same J) of a problem.
+
+    With ``test``, also held-out rows ``(X_test, y_test)`` after the training rows
+    (the training rows are the same either way).
+    """
     if name == "regression":
         rng = np.random.default_rng(0)
-        X = rng.standard_normal((2000, 50)) @ np.diag(np.geomspace(3.0, 0.1, 50))
+        scales = np.diag(np.geomspace(3.0, 0.1, 50))
+        X = rng.standard_normal((2000, 50)) @ scales
         directions = rng.standard_normal((50, 5))
-        y = (np.maximum(X @ directions, 0.0) @ rng.standard_normal(5)
-             + 0.1 * rng.standard_normal(2000))
-        y = (y - y.mean()) / y.std()
-        return X, y, ConvexBNRegressor, GDBNRegressor, {"spectral_power": 0.0}
+        weights = rng.standard_normal(5)
+        y = np.maximum(X @ directions, 0.0) @ weights + 0.1 * rng.standard_normal(2000)
+        mean, std = y.mean(), y.std()
+        y = (y - mean) / std
+        held_out = ()
+        if test:
+            X_test = rng.standard_normal((1000, 50)) @ scales
+            y_test = (np.maximum(X_test @ directions, 0.0) @ weights
+                      + 0.1 * rng.standard_normal(1000) - mean) / std
+            held_out = (X_test, y_test)
+        return (X, y, *held_out, ConvexBNRegressor, GDBNRegressor, {"spectral_power": 0.0})
     X, y = load_digits(return_X_y=True)
-    X, _, y, _ = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
-    X = StandardScaler().fit_transform(X)
+    X, X_test, y, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(X)
+    X, X_test = scaler.transform(X), scaler.transform(X_test)
+    held_out = (X_test, y_test) if test else ()
     # spectral_power=0 on both: the same J (the convex classifier's default is 1)
-    return X, y, ConvexBNClassifier, GDBNClassifier, {"loss": "squared_error",
-                                                      "spectral_power": 0.0}
+    return X, y, *held_out, ConvexBNClassifier, GDBNClassifier, {"loss": "squared_error",
+                                                                 "spectral_power": 0.0}
 
 
 def timed_fit(model, X, y):
@@ -111,6 +133,73 @@ def run(name: str, epochs: int, seeds: int) -> dict:
     return {"convex_best_objective": best, "target_objective": target, "rows": rows}
 
 
+def run_patterns(name: str, width: int, rounds: int, n_patterns: int) -> dict:
+    """Which patterns find good networks: random, a GD network's, generated; and GD.
+
+    Every model has the same J (same loss, alpha, spectral_power). GD runs full
+    batch L-BFGS (and Adam) in both architectures: each neuron feeding every output
+    (``neuron_outputs="all"``, the usual network) and one output each (``"one"``, the
+    convex program's architecture). The convex fits use the working-set solver at
+    its default ``tol``.
+    """
+    X, y, X_test, y_test, Convex, GD, loss = problem(name, test=True)
+    rows, fitted = {}, {}
+
+    def record(label, model):
+        seconds, converged = timed_fit(model, X, y)
+        row = {"seconds": seconds, "objective": float(model.objective_),
+               "test_score": float(model.score(X_test, y_test)), "converged": converged,
+               "neurons": int(model.n_neurons_)}
+        if hasattr(model, "n_patterns_"):
+            row |= {"patterns": int(model.n_patterns_), "gap": float(model.duality_gap_),
+                    "violation": float(getattr(model, "pattern_violation_", np.nan))}
+        rows[label], fitted[label] = row, model
+        print(name, label, row, flush=True)
+
+    for solver, outputs, budget in (("lbfgs", "all", 200), ("lbfgs", "one", 200),
+                                    ("adam", "all", 2000)):
+        if outputs == "one" and name == "regression":
+            continue  # one output: the two architectures are the same network
+        record(f"GD {solver} neuron_outputs={outputs}", GD(
+            hidden_layer_sizes=width, alpha=ALPHA, solver=solver, max_iter=budget,
+            neuron_outputs=outputs, random_state=0, **loss))
+    seed = fitted["GD lbfgs neuron_outputs=one" if name != "regression"
+                  else "GD lbfgs neuron_outputs=all"]
+    record(f"convex random P={n_patterns}",
+           Convex(alpha=ALPHA, n_patterns=n_patterns, random_state=0, **loss))
+    record("convex GD patterns", Convex(alpha=ALPHA, n_patterns=0, init=seed,
+                                        random_state=0, **loss))
+    record(f"convex GD patterns + search {rounds}",
+           Convex(alpha=ALPHA, n_patterns=0, init=seed, pattern_search=rounds,
+                  random_state=0, **loss))
+    record(f"convex random P={n_patterns} + search {rounds}",
+           Convex(alpha=ALPHA, n_patterns=n_patterns, pattern_search=rounds, random_state=0,
+                  **loss))
+    return {"rows": rows, "width": width}
+
+
+def patterns_table(results: dict) -> list[str]:
+    lines = []
+    for name, result in results.items():
+        lines.append(f"$ {result.get('command')}")
+        lines.append(f"{'problem':<11}{'method':<40}{'seconds':>9}{'objective':>12}"
+                     f"{'x best GD':>10}{'test':>8}{'neurons':>8}{'patterns':>9}{'gap':>9}"
+                     "  note")
+        gd = [r["objective"] for k, r in result["rows"].items() if k.startswith("GD")]
+        best = min(gd) if gd else None
+        for label, r in result["rows"].items():
+            note = "" if r["converged"] else "ConvergenceWarning"
+            if "violation" in r and np.isfinite(r["violation"]):
+                note += f" violation {r['violation']:.2g}"
+            lines.append(
+                f"{name:<11}{label:<40}{r['seconds']:9.2f}{r['objective']:12.6f}"
+                f"{fmt(r['objective'] / best if best else None, '10.3f')}"
+                f"{r['test_score']:8.4f}{r['neurons']:8d}{fmt(r.get('patterns'), '9d')}"
+                f"{fmt(r.get('gap'), '9.1e')}  {note.strip()}")
+        lines.append("")
+    return lines
+
+
 def table(results: dict) -> list[str]:
     lines = []
     for name, result in results.items():
@@ -142,8 +231,20 @@ def main():
                         choices=["regression", "digits"])
     parser.add_argument("--epochs", type=int, default=2000, help="Adam epochs (L-BFGS: 1/20)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--study", choices=["time", "patterns"], default="time",
+                        help="time to 1%% (default), or which patterns find good networks")
+    parser.add_argument("--width", type=int, default=200, help="GD width (patterns study)")
+    parser.add_argument("--rounds", type=int, default=3, help="pattern_search rounds")
+    parser.add_argument("--n-patterns", type=int, default=100)
     args = parser.parse_args()
-    command = "python benchmarks/gd_vs_convex.py " + " ".join(sys.argv[1:])
+    command = "OMP_NUM_THREADS=1 python benchmarks/gd_vs_convex.py " + " ".join(sys.argv[1:])
+    if args.study == "patterns":
+        for name in args.problems:
+            save_results(NAME + "_patterns", {name: {
+                **run_patterns(name, args.width, args.rounds, args.n_patterns),
+                "command": command}})
+        save_table(NAME + "_patterns", patterns_table(load_results(NAME + "_patterns")))
+        return
     for name in args.problems:
         save_results(NAME, {name: {**run(name, args.epochs, args.seeds), "command": command}})
     save_table(NAME, table(load_results(NAME)))

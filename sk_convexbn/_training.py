@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from ._core._warnings import warn
 from ._core._losses import Loss
 from ._core._penalty import SpectralPenalty
 from ._core._statistics import weighted_moments
@@ -232,7 +232,7 @@ def train_bn_network(
             converged = True
             break
     if not converged:
-        warnings.warn(
+        warn(
             f"gradient descent stopped at max_iter={config.max_iter} epochs before the "
             f"loss stopped improving by more than tol={config.tol:g} for "
             f"{config.n_iter_no_change} epochs; increase max_iter.",

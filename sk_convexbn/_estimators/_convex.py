@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core._device import resolve_device
+from .._core._warnings import warn
 from .._program import make_program, network_from_solution
 from .._solvers import SOLVERS, SolveRequest, choose_solver, get_solver, solve
 from .._solvers._generation import solve_with_generation
@@ -18,6 +19,14 @@ from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
 from ._progress import CallbackSupportMixin, FitProgress
 from ._regression import BNRegressorMixin
+
+
+#: Warning of a fit whose network has no neuron (the CV paths start there on purpose).
+EMPTY_NETWORK = (
+    "the fitted network has no neuron at alpha={alpha:.4g}: it predicts its intercept "
+    "only. This alpha is at or above the smallest value that empties the program "
+    "(sk_convexbn.alpha_max); lower it."
+)
 
 
 class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
@@ -172,6 +181,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         else:
             solution, state = solve(program, solver, request)
         network = network_from_solution(solution, program)
+        if network.n_neurons == 0:
+            warn(EMPTY_NETWORK.format(alpha=program.alpha))
         self._store_network(network)
         self.objective_ = network.objective(
             program.rows, program.targets, program.sample_weight, program.loss,

@@ -8,6 +8,7 @@ of its path, then a refit on all the data at the best grid point.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -19,7 +20,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 
 from ._base import check_positive_sample_weight, clear_fitted_state, unfitted_on_failure
-from ._convex import ConvexBNClassifier, ConvexBNRegressor
+from ._convex import EMPTY_NETWORK, ConvexBNClassifier, ConvexBNRegressor
 from ._progress import FitProgress
 
 #: Parameters of the plain estimators that the CV estimators do not have: the path
@@ -50,8 +51,10 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas, scorer, prog
     state, scores = None, []
     for alpha in alphas:
         estimator.alpha = float(alpha)
-        program, state = estimator._solve_program(
-            replace(program, alpha=float(alpha)), solver, options, state=state)
+        with warnings.catch_warnings():  # the path starts at the empty network
+            warnings.filterwarnings("ignore", message=EMPTY_NETWORK.split(" at ")[0])
+            program, state = estimator._solve_program(
+                replace(program, alpha=float(alpha)), solver, options, state=state)
         scores.append(scorer(estimator, X[test], y[test]))
         progress.step("alpha", alpha=float(alpha), score=scores[-1])
     progress.end()

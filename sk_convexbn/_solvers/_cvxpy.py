@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 import cvxpy as cp
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from .._core._warnings import warn
 from .._program import ConvexProgram, ConvexSolution
 from ._base import SolveRequest, Solver
 
@@ -142,12 +142,12 @@ def solve_cvxpy(
             "or solver='admm'."
         )
     if failures:
-        warnings.warn(
+        warn(
             f"{'; '.join(failures)}; solved with {params['solver']} instead.",
             ConvergenceWarning,
         )
     if problem.status == cp.OPTIMAL_INACCURATE:
-        warnings.warn(
+        warn(
             f"the conic solver {params['solver']} reached only an inaccurate "
             "optimum; tighten its settings through solver_params or use solver='admm'.",
             ConvergenceWarning,

@@ -171,3 +171,26 @@ def test_property_objective_finite_predictions_and_invariances(X, seed, alpha):
     order = rng.permutation(len(X))
     np.testing.assert_allclose(model.predict(X[order]), pred[order], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(model.predict(X[:3]), pred[:3], rtol=1e-12, atol=1e-12)
+
+
+def test_warnings_point_at_the_users_call():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sk_convexbn import GDBNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = np.abs(X[:, 0])
+    with pytest.warns(ConvergenceWarning) as convex:
+        ConvexBNRegressor(n_patterns=10, max_iter=1, random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as gd:
+        GDBNRegressor(max_iter=2, random_state=0).fit(X, y)
+    assert {w.filename for w in [*convex, *gd]} == {__file__}
+
+
+def test_an_empty_network_is_announced():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    with pytest.warns(UserWarning, match="no neuron at alpha=10"):
+        model = ConvexBNRegressor(alpha=10.0, n_patterns=10, random_state=0).fit(X, X[:, 0])
+    assert model.n_neurons_ == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from ..._core._warnings import warn
 from ..._program import ConvexProgram, ConvexSolution
 from .._base import SolveRequest, Solver
 from ._certificate import Candidate, certify
@@ -192,7 +192,7 @@ def solve_admm(
                 it.rescale_penalty(0.5)
 
     if status != "optimal":
-        warnings.warn(
+        warn(
             f"ADMM stopped after max_iter={max_iter} iterations with a relative "
             f"duality gap of {best_gap:.3e} > tol={tol:g}; increase max_iter or tol.",
             ConvergenceWarning,

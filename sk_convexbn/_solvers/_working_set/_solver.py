@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from ..._core._warnings import warn
 from ..._core._cones import ConeSupport, project_onto_cones
 from ..._program import ConvexProgram, ConvexSolution
 from .._base import SolveRequest, Solver
@@ -207,16 +207,16 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
             b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
             steps += report.steps
     if status == "max_iter":
-        warnings.warn(
+        warn(
             f"the working-set solver stopped after max_iter={max_iter} rounds with a "
             f"relative duality gap of {gap:.3e} > tol={tol:g}; increase max_iter or tol.",
-            ConvergenceWarning, stacklevel=2,
+            ConvergenceWarning,
         )
     elif status == "stalled":
-        warnings.warn(
+        warn(
             f"the working-set solver stalled after {rounds} rounds at a relative duality "
             f"gap of {gap:.3e} > tol={tol:g} (round-off on an ill-conditioned program; "
-            "a larger alpha or a looser tol avoids it).", ConvergenceWarning, stacklevel=2,
+            "a larger alpha or a looser tol avoids it).", ConvergenceWarning,
         )
     _, sign, output = program.block_layout()
     blocks = np.zeros((program.n_columns, program.n_blocks))
