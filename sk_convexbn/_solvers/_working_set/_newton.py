@@ -110,28 +110,114 @@ class _Faces:
         self.bases = [b for b, k in zip(self.bases, mask.tolist()) if k]
 
 
-def _hessian(view: BlockView, Mt: torch.Tensor, out_t: torch.Tensor, F: torch.Tensor
-             ) -> torch.Tensor:
-    """``Mt^T H Mt`` with ``H`` the (row-weighted) loss Hessian, column outputs ``out_t``."""
-    loss, c = view.loss, view.c
-    m = Mt.shape[1]
-    H = torch.zeros((m, m), dtype=view.dtype, device=view.device)
-    columns = [(out_t == k).nonzero()[:, 0] for k in range(view.n_outputs)]
+#: Conjugate gradients on the coupled (softmax) Newton system stop at this residual,
+#: relative to the gradient, or after CG_STEPS iterations.
+CG_TOL = 1e-12
+CG_STEPS = 200
+
+
+def _newton_step(view: BlockView, Mt: torch.Tensor, out_t: torch.Tensor, Fb: torch.Tensor,
+                 grad: torch.Tensor, col_block: torch.Tensor, norms: torch.Tensor,
+                 zhat: torch.Tensor) -> torch.Tensor:
+    """The Newton step ``-H^-1 grad`` on the faces, without forming ``H`` whole.
+
+    ``H = Mt^T W Mt + P``: ``W`` the row-weighted loss Hessian, ``P`` the group-lasso
+    curvature ``alpha (I - zhat zhat^T) / ||z||`` of each neuron (its columns all feed
+    one output). Grouping the columns by output, ``H`` is block diagonal when the loss
+    does not couple outputs: each block is factorized and solved exactly, at a cost of
+    ``sum_k m_k^3`` instead of ``m^3``. For the softmax, the off-diagonal blocks
+    ``Mt_k^T (-p_k p_l) Mt_l`` are applied as products inside conjugate gradients
+    preconditioned by those diagonal blocks.
+    """
+    loss, c, alpha, m = view.loss, view.c, view.alpha, col_block.numel()
+    C, dtype, device = view.n_outputs, view.dtype, view.device
+    order = torch.argsort(out_t, stable=True)  # columns of output 0, then 1, ...
+    sizes = torch.bincount(out_t, minlength=C).tolist()
+    M = Mt[:, order]
+    groups = torch.split(M, sizes, dim=1)
     if loss.couples_outputs:
-        rows = loss.row_hessians(F, view.Y) * c[:, None, None]
-        for k1, cols1 in enumerate(columns):
-            for k2, cols2 in enumerate(columns[k1:], start=k1):
-                block = Mt[:, cols1].T @ (Mt[:, cols2] * rows[:, k1, k2][:, None])
-                H[cols1[:, None], cols2[None, :]] = block
-                if k2 != k1:
-                    H[cols2[:, None], cols1[None, :]] = block.T
+        rows = loss.row_hessians(Fb, view.Y) * c[:, None, None]
+        diagonal = rows.diagonal(dim1=1, dim2=2)
     else:
-        curv = loss.row_curvatures(F, view.Y) * c[:, None]
-        for k, cols in enumerate(columns):
-            if cols.numel():
-                Mk = Mt[:, cols]
-                H[cols[:, None], cols[None, :]] = Mk.T @ (Mk * curv[:, k][:, None])
-    return H
+        rows, diagonal = None, loss.row_curvatures(Fb, view.Y) * c[:, None]
+    # the penalty's curvature, in the sorted order: neuron columns only
+    sorted_block = torch.full((order.numel(),), -1, dtype=torch.long, device=device)
+    is_neuron = order < m
+    sorted_block[is_neuron] = col_block[order[is_neuron]]
+    zs = torch.zeros(order.numel(), dtype=dtype, device=device)
+    zs[is_neuron] = zhat[order[is_neuron]]
+    weight = torch.zeros(order.numel(), dtype=dtype, device=device)
+    weight[is_neuron] = alpha / norms[sorted_block[is_neuron]]
+    blocks, first = [], 0
+    for k, Mk in enumerate(groups):
+        size = Mk.shape[1]
+        Hk = Mk.T @ (Mk * diagonal[:, k][:, None])
+        sl = slice(first, first + size)
+        same = (sorted_block[sl][:, None] == sorted_block[sl][None, :]) & is_neuron[sl][:, None]
+        eye = torch.eye(size, dtype=dtype, device=device)
+        Hk += weight[sl][:, None] * (eye - torch.outer(zs[sl], zs[sl])) * same
+        blocks.append(Hk)
+        first += size
+    scale = max((float(Hk.diagonal().max()) for Hk in blocks if Hk.numel()), default=1.0)
+    ridge = 1e-12 * scale + 1e-300
+    solvers = []
+    for Hk in blocks:
+        Hk.diagonal().add_(ridge)
+        chol, info = torch.linalg.cholesky_ex(Hk)
+        if int(info) == 0:
+            solvers.append(lambda r, chol=chol: torch.cholesky_solve(r[:, None], chol)[:, 0])
+        else:
+            solvers.append(lambda r, Hk=Hk: torch.linalg.lstsq(Hk, r[:, None]).solution[:, 0])
+
+    def precondition(r):
+        return torch.cat([solve(part) for solve, part in
+                          zip(solvers, torch.split(r, sizes)) if part.numel()])
+
+    rhs = -grad[order]
+    if rows is None:
+        step = precondition(rhs)
+    else:
+        intercepts = order >= m  # the softmax does not see a common shift of them
+        shift = 1e-10 * scale
+
+        def product(v):
+            Fv = torch.stack([Mk @ vk for Mk, vk in zip(groups, torch.split(v, sizes))], 1)
+            HF = torch.einsum("ikl,il->ik", rows, Fv)
+            out = torch.cat([Mk.T @ HF[:, k] for k, Mk in enumerate(groups)])
+            dot = torch.zeros(m + 1, dtype=dtype, device=device).index_add_(
+                0, sorted_block.clamp(min=-1) + 1, zs * v)
+            out += weight * (v - zs * dot[sorted_block + 1])
+            out += ridge * v
+            if view.fit_intercept:
+                out[intercepts] += shift * v[intercepts].sum()
+            return out
+
+        step = _conjugate_gradients(product, precondition, rhs)
+    result = torch.empty_like(step)
+    result[order] = step
+    return result
+
+
+def _conjugate_gradients(product, precondition, rhs: torch.Tensor) -> torch.Tensor:
+    """Preconditioned CG for ``H x = rhs`` from ``x = P^-1 rhs``."""
+    x = precondition(rhs)
+    r = rhs - product(x)
+    target = CG_TOL * float(torch.linalg.vector_norm(rhs))
+    z = precondition(r)
+    d, rz = z, float(r @ z)
+    for _ in range(CG_STEPS):
+        if float(torch.linalg.vector_norm(r)) <= target:
+            break
+        Hd = product(d)
+        curvature = float(d @ Hd)
+        if curvature <= 0:
+            break
+        t = rz / curvature
+        x, r = x + t * d, r - t * Hd
+        z = precondition(r)
+        rz, rz_old = float(r @ z), rz
+        d = z + (rz / rz_old) * d
+    return x
 
 
 def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
@@ -142,9 +228,8 @@ def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
     with no face change and every tight row's multiplier nonnegative.
     """
     report = NewtonReport()
-    n, K, C, alpha = view.n, view.K, view.n_outputs, view.alpha
+    n, C, alpha = view.n, view.n_outputs, view.alpha
     faces = _Faces(view, active)
-    eye_c = torch.ones(C, dtype=view.dtype, device=view.device)
     while report.steps < max_steps:
         report.steps += 1
         alive = torch.tensor([basis.shape[1] > 0 for basis in faces.bases], dtype=torch.bool,
@@ -176,24 +261,10 @@ def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
             Mt, out_t = M, col_out
         m = M.shape[1]
         grad = (Mt * G[:, out_t]).sum(dim=0)
-        H = _hessian(view, Mt, out_t, Fb)
         norms = torch.linalg.vector_norm(active.U, dim=0)
         zhat = z / norms[col_block]
         grad[:m] += alpha * zhat
-        # the penalty's curvature: alpha (I - zhat zhat^T) / ||z|| on each neuron's block
-        same = col_block[:, None] == col_block[None, :]
-        curvature = (alpha / norms[col_block])[:, None] * (
-            torch.eye(m, dtype=view.dtype, device=view.device) - torch.outer(zhat, zhat))
-        H[:m, :m] += curvature * same
-        scale = float(H.diagonal().max())
-        H.diagonal().add_(1e-12 * scale + 1e-300)
-        if view.fit_intercept and view.loss.couples_outputs:
-            H[m:, m:] += 1e-10 * scale * torch.outer(eye_c, eye_c)  # softmax shift direction
-        chol, info = torch.linalg.cholesky_ex(H)
-        if int(info) == 0:
-            step = -torch.cholesky_solve(grad[:, None], chol)[:, 0]
-        else:
-            step = -torch.linalg.lstsq(H, grad[:, None]).solution[:, 0]
+        step = _newton_step(view, Mt, out_t, Fb, grad, col_block, norms, zhat)
         decrease = float(-(grad @ step))
         dU = torch.zeros_like(active.U).index_add_(1, col_block, N * step[:m])
         db = step[m:] if view.fit_intercept else torch.zeros_like(b)
