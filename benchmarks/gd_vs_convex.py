@@ -133,7 +133,8 @@ def run(name: str, epochs: int, seeds: int) -> dict:
     return {"convex_best_objective": best, "target_objective": target, "rows": rows}
 
 
-def run_patterns(name: str, width: int, rounds: int, n_patterns: int) -> dict:
+def run_patterns(name: str, width: int, rounds: int, n_patterns: int,
+                 only: list[str] | None = None) -> dict:
     """Which patterns find good networks: random, a GD network's, generated; and GD.
 
     Every model has the same J (same loss, alpha, spectral_power). GD runs full
@@ -146,6 +147,9 @@ def run_patterns(name: str, width: int, rounds: int, n_patterns: int) -> dict:
     rows, fitted = {}, {}
 
     def record(label, model):
+        # with --only, the GD network that seeds "GD patterns" is fitted anyway
+        if only and not any(word in label for word in only) and not label.startswith("GD"):
+            return
         seconds, converged = timed_fit(model, X, y)
         row = {"seconds": seconds, "objective": float(model.objective_),
                "test_score": float(model.score(X_test, y_test)), "converged": converged,
@@ -175,6 +179,8 @@ def run_patterns(name: str, width: int, rounds: int, n_patterns: int) -> dict:
     record(f"convex random P={n_patterns} + search {rounds}",
            Convex(alpha=ALPHA, n_patterns=n_patterns, pattern_search=rounds, random_state=0,
                   **loss))
+    record(f'convex init="gd" + random P={n_patterns}',
+           Convex(alpha=ALPHA, n_patterns=n_patterns, init="gd", random_state=0, **loss))
     return {"rows": rows, "width": width}
 
 
@@ -236,13 +242,19 @@ def main():
     parser.add_argument("--width", type=int, default=200, help="GD width (patterns study)")
     parser.add_argument("--rounds", type=int, default=3, help="pattern_search rounds")
     parser.add_argument("--n-patterns", type=int, default=100)
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="patterns study: run the convex rows whose label contains one "
+                             "of these words (and the GD rows); other rows are kept")
     args = parser.parse_args()
     command = "OMP_NUM_THREADS=1 python benchmarks/gd_vs_convex.py " + " ".join(sys.argv[1:])
     if args.study == "patterns":
         for name in args.problems:
-            save_results(NAME + "_patterns", {name: {
-                **run_patterns(name, args.width, args.rounds, args.n_patterns),
-                "command": command}})
+            result = run_patterns(name, args.width, args.rounds, args.n_patterns, args.only)
+            previous = load_results(NAME + "_patterns").get(name, {})
+            if args.only and previous:  # keep the rows this run did not redo
+                result["rows"] = {**previous["rows"], **result["rows"]}
+                command = previous["command"] + "; " + command
+            save_results(NAME + "_patterns", {name: {**result, "command": command}})
         save_table(NAME + "_patterns", patterns_table(load_results(NAME + "_patterns")))
         return
     for name in args.problems:

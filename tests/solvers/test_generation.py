@@ -88,3 +88,21 @@ def test_all_patterns_needs_rank_two_or_less(rng):
     with pytest.raises(ValueError, match="no activation pattern"):
         ConvexBNRegressor(n_patterns=0).fit(rng.standard_normal((20, 3)),
                                             rng.standard_normal(20))
+
+
+def test_init_gd_seeds_the_program_with_the_same_short_gd_run(rng):
+    from sk_convexbn._estimators._convex import GD_EPOCHS, GD_WIDTH
+
+    X = rng.standard_normal((80, 3))
+    y = np.abs(X[:, 0]) - X[:, 1]
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=0, init="gd", random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gd = GDBNRegressor(hidden_layer_sizes=GD_WIDTH, max_iter=GD_EPOCHS, alpha=1e-2,
+                           neuron_outputs="one", random_state=0).fit(X, y)
+    # the program has that network's patterns, so its optimum is never above its J
+    assert 0 < model.n_patterns_ <= GD_WIDTH
+    assert model.objective_ <= gd.objective_ * (1 + 1e-9)
+    random = ConvexBNRegressor(alpha=1e-2, n_patterns=model.n_patterns_,
+                               random_state=0).fit(X, y)
+    assert model.objective_ < random.objective_
