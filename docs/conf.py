@@ -96,6 +96,13 @@ sphinx_gallery_conf = {
 # -- HTML ------------------------------------------------------------------------------
 
 html_theme = "pydata_sphinx_theme"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+# MathJax from the site itself (docs/_static/mathjax), not a CDN: math renders offline
+mathjax_path = "mathjax/tex-chtml.js"
+# Narrative pages have no sub-pages: no empty "Section Navigation" sidebar there
+html_sidebars = {page: [] for page in ("index", "getting_started", "user_guide", "theory",
+                                       "benchmarks", "changelog", "contributing")}
 html_title = f"sk_convexbn {release}"
 html_theme_options = {
     "navbar_align": "left",
@@ -104,5 +111,4 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
 }
-html_sidebars = {"changelog": [], "contributing": []}
 html_show_sourcelink = False
