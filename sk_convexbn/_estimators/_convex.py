@@ -305,7 +305,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
-        Print progress (``>= 2`` also prints the solver's own log).
+        Print a summary of the program and the fit, and one line per round of the
+        solver with its duality gap and the elapsed time (``>= 2`` also prints the
+        solver's own log: CVXPY's).
 
     Attributes
     ----------
@@ -479,10 +481,13 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
+        Print a summary of the program and the fit, and one line per round of the
+        solver with its duality gap and the elapsed time.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels.
     hidden_weights_ : ndarray of shape (n_features, n_neurons)
     bn_mean_, bn_std_, bn_scale_, bn_shift_ : ndarray of shape (n_neurons,)
         BN running statistics (training mean, standard deviation 1 by construction),
@@ -490,17 +495,27 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     output_weights_ : ndarray of shape (n_neurons, n_outputs)
         ``n_outputs`` is 1 for two classes, else ``n_classes``.
     intercept_ : ndarray of shape (n_outputs,)
+        Output bias (zero mean over the classes with the softmax).
     objective_ : float
         J on the training data at the returned network.
     n_iter_ : int
+        Rounds of the working set, iterations of ADMM or CVXPY (0 for the closed
+        form).
     duality_gap_ : float
+        Relative duality gap ``(J - D) / J >= 0`` certified at the returned network
+        over the program's patterns (0 for the closed form, NaN for CVXPY).
     solver_ : str
+        The solver used.
     n_patterns_ : int
+        Number of distinct activation patterns in the program.
     pattern_violation_ : float
         With ``pattern_search`` (see :class:`ConvexBNRegressor`).
     n_components_ : int
+        Number of whitened directions used.
     n_features_in_ : int
+        Number of features seen during fit.
     feature_names_in_ : ndarray of shape ``(n_features_in_,)``
+        Defined only when ``X`` has feature names that are all strings.
 
     See Also
     --------
