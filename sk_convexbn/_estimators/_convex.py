@@ -16,7 +16,7 @@ from .._core._warnings import warn
 from .._program import make_program, network_from_solution
 from .._solvers import SOLVERS, SolveRequest, choose_solver, get_solver, solve
 from .._solvers._generation import solve_with_generation
-from ._base import BNNetworkMixin, unfitted_on_failure
+from ._base import BNNetworkMixin, clear_fitted_state, unfitted_on_failure
 from ._gd import GDBNClassifier, GDBNRegressor
 from ._classification import BNClassifierMixin
 from ._progress import CallbackSupportMixin, FitProgress
@@ -122,7 +122,9 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             n_patterns=self.n_patterns, random_state=self.random_state,
         )
         if isinstance(self.init, str):
-            program = program.with_gates(program.gates_of(self._gd_network(X, y, sample_weight)))
+            program = program.with_gates(program.gates_of(self._gd_network(
+                X, y, sample_weight, alpha=program.alpha,
+                spectral_power=self.spectral_power if spectral_power is None else spectral_power)))
         elif self.init is not None:
             program = program.with_gates(program.gates_of(self._init_network(X.shape[1])))
         if program.n_patterns == 0 and not self.pattern_search:
@@ -133,13 +135,14 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         solver = choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
         return program, solver, options
 
-    def _gd_network(self, X, y, sample_weight):
-        """``init="gd"``: a short gradient-descent run of the same J (full-batch Adam,
-        ``GD_WIDTH`` neurons feeding one output each) whose neurons seed the program."""
+    def _gd_network(self, X, y, sample_weight, *, alpha, spectral_power):
+        """``init="gd"``: a short gradient-descent run of the program's J (full-batch
+        Adam, ``GD_WIDTH`` neurons feeding one output each) whose neurons seed it."""
         from sklearn.exceptions import ConvergenceWarning
 
-        params = {k: getattr(self, k) for k in ("alpha", "fit_intercept", "n_components",
-                                                "spectral_power", "random_state", "device")}
+        params = {k: getattr(self, k) for k in ("fit_intercept", "n_components",
+                                                "random_state", "device")}
+        params |= {"alpha": alpha, "spectral_power": spectral_power}
         if hasattr(self, "loss"):  # class weights are already in sample_weight
             params["loss"] = self.loss
         gd = self._gd_class(hidden_layer_sizes=GD_WIDTH, max_iter=GD_EPOCHS,
@@ -162,11 +165,11 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             )
         return network
 
-    def _fit_convex(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
+    def _fit_convex(self, X, y, sample_weight):
         """Fit the network: validate, build the program, solve it, store the network."""
         resolve_device(self.device)  # fail early on an unavailable device
-        program, solver, options = self._program_and_solver(
-            X, y, sample_weight, alpha=alpha, spectral_power=spectral_power)
+        clear_fitted_state(self)  # no attribute of an earlier fit survives (warm state is private)
+        program, solver, options = self._program_and_solver(X, y, sample_weight)
         progress = FitProgress.start(self, program.rows, program.targets,
                                      program.sample_weight)
         previous = getattr(self, "_solver_state", None) if self.warm_start else None
@@ -179,7 +182,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         progress.end(objective=self.objective_, duality_gap=self.duality_gap_)
         return self
 
-    def _solve_program(self, program, solver, options, *, state=None, progress=None):
+    def _solve_program(self, program, solver, options, *, state=None, progress=None,
+                       warn_empty=True):
         """Solve ``program`` (warm from ``state``), store the network and the fitted
         attributes.
 
@@ -208,7 +212,7 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         else:
             solution, state = solve(program, solver, request)
         network = network_from_solution(solution, program)
-        if network.n_neurons == 0:
+        if network.n_neurons == 0 and warn_empty and solution.status == "optimal":
             warn(EMPTY_NETWORK.format(alpha=program.alpha))
         self._store_network(network)
         self.objective_ = network.objective(

@@ -8,19 +8,18 @@ of its path, then a refit on all the data at the best grid point.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import _fit_context, clone, is_classifier
+from sklearn.base import _fit_context, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 
 from ._base import check_positive_sample_weight, clear_fitted_state, unfitted_on_failure
-from ._convex import EMPTY_NETWORK, ConvexBNClassifier, ConvexBNRegressor
+from ._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._progress import FitProgress
 
 #: Parameters of the plain estimators that the CV estimators do not have: the path
@@ -46,15 +45,17 @@ def _fold_path(estimator, X, y, sample_weight, train, test, alphas, scorer, prog
     """Scores on ``test`` of the fits on ``train`` along ``alphas`` (largest first),
     each solve warm-started from the previous one."""
     weights = None if sample_weight is None else sample_weight[train]
+    # built at the path's smallest alpha (what init="gd" trains its seed at); each
+    # grid point solves it at its own alpha
     program, solver, options = estimator._program_and_solver(
-        X[train], y[train], weights, alpha=alphas[0])
+        X[train], y[train], weights, alpha=alphas[-1])
     state, scores = None, []
     for alpha in alphas:
         estimator.alpha = float(alpha)
-        with warnings.catch_warnings():  # the path starts at the empty network
-            warnings.filterwarnings("ignore", message=EMPTY_NETWORK.split(" at ")[0])
-            program, state = estimator._solve_program(
-                replace(program, alpha=float(alpha)), solver, options, state=state)
+        # the path starts at the empty network on purpose: no warning there
+        program, state = estimator._solve_program(
+            replace(program, alpha=float(alpha)), solver, options, state=state,
+            warn_empty=False)
         scores.append(scorer(estimator, X[test], y[test]))
         progress.step("alpha", alpha=float(alpha), score=scores[-1])
     progress.end()
@@ -79,7 +80,12 @@ class _ConvexBNCVMixin:
                                  "points) or a non-empty array of positive alpha values; "
                                  f"got {self.alphas!r}.")
             return np.sort(np.unique(alphas))[::-1]
-        program, solver, _ = clone(plain)._program_and_solver(X, y, sample_weight, alpha=1.0)
+        # the top of the grid from the sampled patterns (and init's network), without
+        # the seed run of init="gd", which has no alpha to train at yet
+        top = self._plain_estimator().set_params(
+            spectral_power=plain.spectral_power,
+            init=None if isinstance(self.init, str) else self.init)
+        program, solver, _ = top._program_and_solver(X, y, sample_weight, alpha=1.0)
         largest = solver.alpha_max(program)
         if not largest > 0:  # targets constant: every alpha gives the empty network
             largest = 1.0
@@ -105,7 +111,9 @@ class _ConvexBNCVMixin:
         tasks = [(i, j) for i in range(len(powers)) for j in range(len(splits))]
         paths = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path)(
-                clone(plain).set_params(spectral_power=float(powers[i])), X_valid, y, weights,
+                # not clone(): it would replace a fitted init by an unfitted copy
+                self._plain_estimator().set_params(spectral_power=float(powers[i])),
+                X_valid, y, weights,
                 *splits[j], grids[i], scorer,
                 progress.subtask(f"path spectral_power={powers[i]:g} fold {j}",
                                  max_subtasks=len(grids[i])))
@@ -124,6 +132,8 @@ class _ConvexBNCVMixin:
         self.scores_ = scores[0] if single else scores
         if self.refit:
             self._refit(X_valid, y, weights)
+            progress.step("refit", alpha=self.alpha_, spectral_power=self.spectral_power_,
+                          objective=self.objective_, duality_gap=self.duality_gap_)
         progress.end(alpha=self.alpha_, spectral_power=self.spectral_power_,
                      score=self.best_score_)
         return self
@@ -145,7 +155,7 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
     A grid of ``alpha`` from ``alpha_max`` down to ``eps * alpha_max`` (log-spaced);
     on each fold, the fits along the grid are warm-started from one another (largest
     ``alpha`` first, where the network is empty); the best mean score over the folds
-    picks ``alpha_`` (the largest among ties), and the network is refitted on all the
+    picks ``alpha_``, and the network is refitted on all the
     data there. Every other parameter is that of :class:`ConvexBNRegressor` and means
     the same.
 
@@ -205,7 +215,13 @@ intercept_, objective_, n_iter_, duality_gap_, solver_, n_patterns_, n_component
     ``alpha_max`` is that of the program on all the data (see
     :func:`~sk_convexbn.alpha_max`); on a fold, the first grid point may then keep a
     few neurons. Warm starts change the time, not the result: each fit stops at the
-    same duality gap ``tol`` as a cold fit.
+    same duality gap ``tol`` as a cold fit. Two settings make a path differ from cold
+    fits: ``pattern_search`` (the patterns generated at larger ``alpha`` stay in the
+    program for the smaller ones) and ``init="gd"`` (one seed run per path, at its
+    smallest ``alpha``; ``alpha_max`` comes from the sampled patterns alone). The
+    largest ``alpha`` wins ties within one ``spectral_power``; across them, the
+    first listed. ``fit`` takes no ``groups``: pass the splits as ``cv`` for grouped
+    folds.
 
     Examples
     --------

@@ -65,8 +65,8 @@ def test_cv_reports_every_grid_point_of_every_fold(data):
     model.set_callbacks(recorder).fit(X, labels)
     points = recorder.leaves("alpha")
     assert len(points) == 3 * 2
+    (refit,) = recorder.leaves("refit")
+    assert refit["alpha"] == model.alpha_ and refit["duality_gap"] == model.duality_gap_
     np.testing.assert_allclose(sorted(p["score"] for p in points), np.sort(model.scores_.ravel()))
 
 
-def test_estimators_work_without_callbacks(data):
-    assert ConvexBNRegressor(n_patterns=10, random_state=0).fit(*data).n_iter_ >= 1

@@ -91,3 +91,24 @@ def test_paths_in_parallel_give_the_serial_result(regression):
     parallel = ConvexBNRegressorCV(n_jobs=2, **kwargs).fit(X, y)
     np.testing.assert_allclose(parallel.scores_, serial.scores_, rtol=1e-10)
     assert parallel.alpha_ == serial.alpha_
+
+
+def test_init_a_fitted_network_and_weights_reach_every_fold(regression):
+    from sk_convexbn import GDBNRegressor
+
+    X, y = regression
+    gd = GDBNRegressor(hidden_layer_sizes=8, max_iter=200, n_iter_no_change=10,
+                       random_state=0).fit(X, y)
+    w = np.linspace(0.5, 2.0, len(y))
+    folds = KFold(3, shuffle=True, random_state=0)
+    cv = ConvexBNRegressorCV(alphas=3, n_patterns=5, init=gd, cv=folds,
+                             random_state=0).fit(X, y, sample_weight=w)
+    # cold plain fits on each fold (GridSearchCV would clone init into an unfitted copy)
+    cold = [[ConvexBNRegressor(alpha=a, n_patterns=5, init=gd, random_state=0)
+             .fit(X[train], y[train], sample_weight=w[train]).score(X[test], y[test])
+             for train, test in folds.split(X)] for a in cv.alphas_]
+    np.testing.assert_allclose(cold, cv.scores_, rtol=1e-4, atol=1e-6)
+    assert cv.init is gd and cv.n_patterns_ > 5  # the network's patterns were used
+    # a later fit without refit keeps no network of the earlier one
+    cv.set_params(refit=False).fit(X, y)
+    assert not hasattr(cv, "hidden_weights_")

@@ -13,7 +13,13 @@ from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNClassifier, GDBNRegressor
+from sk_convexbn import (
+    ConvexBNClassifier,
+    ConvexBNRegressor,
+    ConvexBNRegressorCV,
+    GDBNClassifier,
+    GDBNRegressor,
+)
 
 from conftest import torch_objective
 
@@ -185,7 +191,22 @@ def test_warnings_point_at_the_users_call():
         ConvexBNRegressor(n_patterns=10, max_iter=1, random_state=0).fit(X, y)
     with pytest.warns(ConvergenceWarning) as gd:
         GDBNRegressor(max_iter=2, random_state=0).fit(X, y)
-    assert {w.filename for w in [*convex, *gd]} == {__file__}
+    with pytest.warns(ConvergenceWarning) as cv:  # from the folds, run through joblib
+        ConvexBNRegressorCV(alphas=2, n_patterns=10, cv=2, max_iter=1, random_state=0).fit(X, y)
+    assert {w.filename for w in [*convex, *gd, *cv]} == {__file__}
+
+
+def test_estimators_work_where_scikit_learn_has_no_callbacks(monkeypatch):
+    from sk_convexbn._estimators import _progress
+
+    monkeypatch.setattr(_progress, "callbacks_supported", lambda estimator: False)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = np.abs(X[:, 0])
+    reference = ConvexBNRegressor(n_patterns=10, random_state=0).fit(X, y)
+    assert not hasattr(reference, "_callback_fit_ctx")
+    with_cv = ConvexBNRegressorCV(alphas=2, n_patterns=10, cv=2, random_state=0).fit(X, y)
+    assert with_cv.alpha_ in with_cv.alphas_ and reference.duality_gap_ <= reference.tol
 
 
 def test_an_empty_network_is_announced():

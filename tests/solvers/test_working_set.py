@@ -89,3 +89,23 @@ def test_max_iter_warns_with_the_gap_reached():
     with pytest.warns(ConvergenceWarning, match=r"max_iter=1 rounds .*duality gap of"):
         solution, _ = solve_working_set(program, tol=1e-12, max_iter=1)
     assert solution.status == "max_iter" and solution.certificate >= 0.0
+
+
+def test_a_stalled_solve_stops_early_and_says_so():
+    # separable classes weighted 1e7 : 1 at an alpha ten decades below alpha_max: the
+    # certified gap stops shrinking (round-off) while nothing enters the working set
+    from sklearn.datasets import make_blobs
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from sk_convexbn import ConvexBNClassifier
+
+    X, y = make_blobs(centers=3, random_state=0, cluster_std=20)
+    X, _, y, _ = train_test_split(X, y, test_size=0.5, random_state=0)
+    X = StandardScaler().fit_transform(X)[:25]
+    model = ConvexBNClassifier(alpha=9.5e-10, n_patterns=5, max_iter=200, random_state=0,
+                               class_weight={0: 1000, 1: 1e-4, 2: 1e-4})
+    with pytest.warns(ConvergenceWarning, match="stalled"):
+        model.fit(X, y[:25])
+    assert model.n_iter_ < 200 and model.duality_gap_ > model.tol

@@ -193,6 +193,8 @@ def _newton_step(view: BlockView, Mt: torch.Tensor, out_t: torch.Tensor, Fb: tor
             return out
 
         step = _conjugate_gradients(product, precondition, rhs)
+        if float(step @ rhs) <= 0:  # not a descent direction (CG broke down): safe step
+            step = precondition(rhs)
     result = torch.empty_like(step)
     result[order] = step
     return result

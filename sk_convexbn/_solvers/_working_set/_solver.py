@@ -30,8 +30,9 @@ NEWTON_FIRST = 30
 PROXIMAL_ITERATIONS = 200
 PROXIMAL_TOL = 1e-7
 NEWTON_STEPS = 50
-#: Certified rounds in a row with no block entering and the gap not shrinking by a
-#: tenth after which the solver stops as stalled (round-off on ill-conditioned
+#: Certified rounds in a row with no block entering, the restricted program solved
+#: (Newton converged) and the gap not shrinking by a tenth, after which the solver
+#: stops as stalled (round-off on ill-conditioned
 #: programs, e.g. separable classes at an alpha many decades below alpha_max).
 STALLED_ROUNDS = 3
 
@@ -154,7 +155,7 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
                                torch.as_tensor(size, device=view.device))
     b = view.intercept(view.outputs(active.ids, active.U), b)
     status, gap, rounds, steps, certified = "max_iter", np.inf, 0, 0, False
-    stalled, previous_gap = 0, np.inf
+    stalled, previous_gap, inner_converged = 0, np.inf, False
     for rounds in range(1, max_iter + 1):
         F = view.outputs(active.ids, active.U) + b
         in_set = torch.zeros(view.n_blocks, dtype=torch.bool, device=view.device)
@@ -181,7 +182,7 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
             status = "optimal"
             break
         candidates = entering.nonzero()[:, 0]
-        stalled = stalled + 1 if certified and not candidates.numel() and (
+        stalled = stalled + 1 if certified and inner_converged and not candidates.numel() and (
             gap > 0.9 * previous_gap) else 0
         previous_gap = gap if certified else previous_gap
         if stalled >= STALLED_ROUNDS:
@@ -206,6 +207,7 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
             active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
             b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
             steps += report.steps
+        inner_converged = report.converged
     if status == "max_iter":
         warn(
             f"the working-set solver stopped after max_iter={max_iter} rounds with a "
