@@ -26,18 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _report import fmt, load_results, save_results, save_table  # noqa: E402
+from _report import (  # noqa: E402
+    fmt, load_results, run_in_subprocess, run_rows, save_results, save_table, timed_fit)
 
 NAME = "baselines"
 DATASETS = ("digits", "breast_cancer", "wine", "iris")
@@ -79,19 +76,11 @@ def _model(label):
 
 
 def run_dataset(name: str, label: str) -> dict:
-    from sklearn.exceptions import ConvergenceWarning
-
     X_train, X_test, y_train, y_test = _split(name)
     model = _model(label)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
-    info = {"accuracy": float(model.score(X_test, y_test)), "seconds": seconds,
-            "convergence_warnings": sum(issubclass(w.category, ConvergenceWarning)
-                                        for w in caught),
-            "peak_memory_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
+    info = timed_fit(model, X_train, y_train)
+    info |= {"accuracy": float(model.score(X_test, y_test)),
+             "peak_memory_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
     if hasattr(model, "n_neurons_"):
         info |= {"neurons": int(model.n_neurons_), "gap": float(model.duality_gap_),
                  "objective": float(model.objective_), "solver": model.solver_,
@@ -99,20 +88,6 @@ def run_dataset(name: str, label: str) -> dict:
     elif hasattr(model, "coefs_"):
         info["neurons"] = model.coefs_[0].shape[1]
     return info
-
-
-def _subprocess(command, timeout) -> dict:
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              env=os.environ.copy())
-    except subprocess.TimeoutExpired:
-        return {"status": "timeout", "note": f"no result within {timeout:.0f} s",
-                "seconds": time.perf_counter() - start}
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode == 0 and lines:
-        return json.loads(lines[-1])
-    return {"status": "failed", "note": done.stderr[-2000:]}
 
 
 def main():
@@ -131,16 +106,12 @@ def main():
         return
 
     results = {}
-    for name in args.datasets:
-        for label in args.models:
-            if label == "convex cvxpy" and name == "digits":
-                results[f"{name}/{label}"] = {"status": "skipped", "note": (
-                    "2.9 million cone constraints: beyond what CVXPY canonicalizes here")}
-                continue
-            print(f"running {name} / {label} ...", flush=True)
-            results[f"{name}/{label}"] = _subprocess(
-                [sys.executable, __file__, "--worker", name, label], args.timeout)
-            save_results(NAME, results)
+    if "digits" in args.datasets and "convex cvxpy" in args.models:
+        results["digits/convex cvxpy"] = {"status": "skipped", "note": (
+            "2.9 million cone constraints: beyond what CVXPY canonicalizes here")}
+    rows = [(name, label) for name in args.datasets for label in args.models
+            if f"{name}/{label}" not in results]
+    run_rows(NAME, __file__, rows, args.timeout, results)
     comparison = Path(__file__).parent / "solver_comparison.py"
     for problem in args.programs:
         for solver in PROGRAM_SOLVERS[problem]:
@@ -149,7 +120,7 @@ def main():
                 command += ["--cifar", args.cifar, "--admm-float32", "--admm-tol", "1e-3",
                             "--admm-max-iter", "300", "--admm-check-every", "30"]
             print(f"running program {problem} / {solver} ...", flush=True)
-            results[f"program {problem}/{solver}"] = _subprocess(command, args.timeout)
+            results[f"program {problem}/{solver}"] = run_in_subprocess(command, args.timeout)
             save_results(NAME, results)
     save_table(NAME, table(load_results(NAME)),
                "OMP_NUM_THREADS=1 python benchmarks/baselines.py " + " ".join(sys.argv[1:]))

@@ -28,15 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _report import fmt, load_results, save_results, save_table  # noqa: E402
-from baselines import _split, _subprocess  # noqa: E402
+from _report import fmt, load_results, run_rows, save_table, timed_fit  # noqa: E402
+from baselines import _split  # noqa: E402
 
 NAME = "cv"
 SETTINGS = {
@@ -48,7 +46,6 @@ MODELS = ("ConvexBNClassifierCV", "GridSearchCV(ConvexBNClassifier)", "LogisticR
 
 
 def run(name: str, label: str) -> dict:
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegressionCV
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.neural_network import MLPClassifier
@@ -73,14 +70,8 @@ def run(name: str, label: str) -> dict:
                 MLPClassifier((100,), random_state=0),
                 {"alpha": list(np.logspace(-5, 1, settings["alphas"]))}, cv=folds),
         }[label]()
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(X_train, y_train)
-    info = {"seconds": time.perf_counter() - start,
-            "accuracy": float(model.score(X_test, y_test)),
-            "convergence_warnings": sum(issubclass(w.category, ConvergenceWarning)
-                                        for w in caught)}
+    info = timed_fit(model, X_train, y_train)
+    info["accuracy"] = float(model.score(X_test, y_test))
     if hasattr(model, "alpha_"):
         info |= {"alpha": model.alpha_, "cv_score": model.best_score_,
                  "gap": float(model.duality_gap_), "neurons": int(model.n_neurons_)}
@@ -127,13 +118,8 @@ def main():
     if args.worker:
         print(json.dumps(run(*args.worker)))
         return
-    results = {}
-    for name in args.datasets:
-        for label in args.models:
-            print(f"running {name} / {label} ...", flush=True)
-            results[f"{name}/{label}"] = _subprocess(
-                [sys.executable, __file__, "--worker", name, label], args.timeout)
-            save_results(NAME, results)
+    run_rows(NAME, __file__, [(name, label) for name in args.datasets
+                              for label in args.models], args.timeout)
     save_table(NAME, table(load_results(NAME)),
                "OMP_NUM_THREADS=1 python benchmarks/cv.py " + " ".join(sys.argv[1:]))
 
