@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,10 +22,13 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from ._core._warnings import warn
+from ._core._log import IterationLog
 from ._core._losses import Loss
 from ._core._penalty import SpectralPenalty
 from ._core._statistics import weighted_moments
+from ._core._warnings import warn
+
+LOG_EVERY = 100  # epochs between two progress lines at verbose=1
 
 
 @dataclass
@@ -186,7 +188,7 @@ def train_bn_network(
     optimizer = _make_optimizer(list(net.parameters()), config)
     result = GDResult(*(None,) * 5)
     best_value, best_state, stale = math.inf, None, 0
-    start = time.perf_counter()
+    log = IterationLog("gd", config.verbose, every=LOG_EVERY, unit="epoch")
     epoch, converged = 0, False
     for epoch in range(1, config.max_iter + 1):
         order = (torch.randperm(n, generator=generator, device="cpu").to(X.device)
@@ -222,14 +224,14 @@ def train_bn_network(
             best_value = current
             if config.early_stopping:
                 best_state = copy.deepcopy(net.state_dict())
-        if config.verbose:
-            extra = f", validation score {-current:.6f}" if config.early_stopping else ""
-            print(f"Iteration {epoch}, loss = {epoch_loss:.8f}{extra}  "
-                  f"({time.perf_counter() - start:.2f}s)")
+        converged = stale >= config.n_iter_no_change
+        log(epoch, f"J {epoch_loss:.8f}" + (f"  validation score {-current:.6f}"
+                                              if config.early_stopping else ""),
+            details=f"epochs without improvement {stale}",
+            last=converged or epoch == config.max_iter)
         if config.progress is not None:
             config.progress(iteration=epoch, objective=epoch_loss)
-        if stale >= config.n_iter_no_change:
-            converged = True
+        if converged:
             break
     if not converged:
         warn(

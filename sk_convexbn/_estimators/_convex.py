@@ -309,9 +309,10 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
-        Print a summary of the program and the fit, and one line per round of the
-        solver with its duality gap and the elapsed time (``>= 2`` also prints the
-        solver's own log: CVXPY's).
+        0: silent. 1: a summary of the program, a line per round of the working-set
+        solver (every 250 iterations of ADMM) with the duality gap and the elapsed
+        time, and the result. ``>= 2``: a line per iteration with the solver's
+        details (Newton steps; ADMM's residuals and penalty; CVXPY's own log).
 
     Attributes
     ----------
@@ -485,8 +486,10 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
-        Print a summary of the program and the fit, and one line per round of the
-        solver with its duality gap and the elapsed time.
+        0: silent. 1: a summary of the program, a line per round of the working-set
+        solver (every 250 iterations of ADMM) with the duality gap and the elapsed
+        time, and the result. ``>= 2``: a line per iteration with the solver's
+        details (Newton steps; ADMM's residuals and penalty; CVXPY's own log).
 
     Attributes
     ----------

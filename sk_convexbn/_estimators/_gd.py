@@ -273,7 +273,9 @@ _SHARED_PARAMETERS_DOC = """
         Seeds initialization, batch shuffling and the validation split (a local
         torch.Generator; global states are untouched).
     verbose : int, default=0
-        Print one line per epoch.
+        0: silent. 1: a line every 100 epochs (and the last) with J, the
+        validation score with ``early_stopping``, and the elapsed time. ``>= 2``: a
+        line per epoch.
 """
 
 _SHARED_ATTRIBUTES_DOC = """

@@ -143,3 +143,17 @@ def test_single_output_neurons():
     assert model.objective_ == pytest.approx(torch_objective(model, X, y, 1e-2, loss="log_loss"),
                                              rel=1e-6)
     assert model.score(X, y) > 0.9
+
+
+def test_verbose_prints_a_line_every_100_epochs_and_the_last(line_data, capsys):
+    X, y = line_data
+    model = GDBNRegressor(hidden_layer_sizes=5, max_iter=250, n_iter_no_change=1000,
+                          verbose=1, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[2] for line in out] == ["1", "100", "200", "250"]
+    assert out[-1].startswith("[gd] epoch    250  J ") and out[-1].endswith("s")
+    with pytest.warns(ConvergenceWarning):
+        model.set_params(verbose=2, max_iter=20).fit(X, y)
+    assert len(capsys.readouterr().out.splitlines()) == 20

@@ -109,3 +109,17 @@ def test_a_stalled_solve_stops_early_and_says_so():
     with pytest.warns(ConvergenceWarning, match="stalled"):
         model.fit(X, y[:25])
     assert model.n_iter_ < 200 and model.duality_gap_ > model.tol
+
+
+def test_verbose_prints_each_round_with_its_gap_and_the_result(rng, capsys):
+    X = rng.standard_normal((80, 3))
+    y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(80)
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=30, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out.splitlines()
+    rounds = [line for line in out if line.startswith("[working_set] iteration")]
+    assert len(rounds) == model.n_iter_ and "newton" not in "".join(rounds)
+    assert f"gap {model.duality_gap_:.2e}" in rounds[-1]
+    assert out[0].startswith("[ConvexBNRegressor] n_samples=80")
+    assert out[-1].startswith(f"[ConvexBNRegressor] objective={model.objective_:.8g}")
+    model.set_params(verbose=2).fit(X, y)
+    assert "newton steps" in capsys.readouterr().out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -11,6 +10,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from ..._core._log import IterationLog
 from ..._core._warnings import warn
 from ..._program import ConvexProgram, ConvexSolution
 from .._base import SolveRequest, Solver
@@ -20,6 +20,7 @@ from ._steps import Buffers, Iterate, dual_step, s_step, u_step
 
 DEFAULT_RELAXATION = 1.6
 DEFAULT_CHECK_EVERY = 10
+LOG_EVERY = 250  # iterations between two progress lines at verbose=1
 #: Residual balancing: rho is doubled (halved) when the primal residual exceeds the
 #: dual one (or the reverse) by this factor, checked with every certificate.
 BALANCE_RATIO = 10.0
@@ -105,6 +106,8 @@ def solve_admm(
     warm_start : ADMMState or None
         Iterates of a previous solve on the same data and patterns.
     verbose : int
+        1: a line with J and the gap of the feasible network every ``LOG_EVERY``
+        iterations (and the last); >= 2: a line at every check, with the residuals.
     progress : callable or None
         Called at each certificate check as ``progress(iteration=, duality_gap=,
         n_active=)`` (the feasible network's gap).
@@ -136,7 +139,7 @@ def solve_admm(
     Memory: five (n_samples x n_blocks) arrays of ``dtype`` (slacks, duals, three
     work arrays), besides ``Z`` and the boolean patterns.
     """
-    start = time.perf_counter()
+    log = IterationLog("admm", verbose, every=check_every * max(1, round(LOG_EVERY / check_every)))
     pb = ADMMProblem(program, torch.device(device), dtype)
     it = _initial_iterate(pb, program, rho, warm_start)
     buf = Buffers.allocate(pb)
@@ -165,19 +168,17 @@ def solve_admm(
             float(torch.linalg.vector_norm(pb.Zc.T @ buf.work - G_old)),
             float(torch.linalg.vector_norm(pb.c @ (it.Q - Q_old))))
         certificate = certify(pb, it, buf, r_primal / scale_primal, iteration)
-        if verbose:
-            net, fea = certificate.network, certificate.feasible
-            print(
-                f"[admm] iter {iteration:6d}  objective {net.objective:.10g}  "
-                f"gap {certificate.gap(net):.2e}  violation {certificate.violation:.2e}  "
-                f"feasible {fea.objective:.10g} (gap {certificate.gap(fea):.2e})  "
-                f"r_d {r_dual:.2e}  rho {it.rho:.3g}  {time.perf_counter() - start:.2f}s"
-            )
+        accepted = certificate.accepted(tol)
+        net, fea = certificate.network, certificate.feasible
+        log(iteration, f"J {fea.objective:.10g}  gap {certificate.gap(fea):.2e}",
+            details=f"iterate J {net.objective:.10g} (gap {certificate.gap(net):.2e}, "
+                    f"cone violation {certificate.violation:.2e})  primal residual "
+                    f"{r_primal / scale_primal:.2e}  dual residual {r_dual:.2e}  "
+                    f"rho {it.rho:.3g}",
+            last=accepted is not None or iteration == max_iter)
         if progress is not None:
-            fea = certificate.feasible
             progress(iteration=iteration, duality_gap=certificate.gap(fea),
                      n_active=int((torch.linalg.vector_norm(fea.blocks, dim=0) > 0).sum()))
-        accepted = certificate.accepted(tol)
         if accepted is not None:
             best, status = accepted, "optimal"
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -11,8 +10,9 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from ..._core._warnings import warn
 from ..._core._cones import ConeSupport, project_onto_cones
+from ..._core._log import IterationLog
+from ..._core._warnings import warn
 from ..._program import ConvexProgram, ConvexSolution
 from .._base import SolveRequest, Solver
 from ._blocks import VIOLATION, BlockView, centred_gradient, check_optimality, screen_blocks
@@ -118,6 +118,8 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
     warm_start : WorkingSetState or None
         A solve of the same program (same patterns) at another ``alpha``.
     verbose : int
+        1: a line per round (its gap, or "screened" when the cheap bounds already
+        found entering blocks; active and entering blocks); >= 2 adds Newton's steps.
     progress : callable or None
         Called after each round's check as ``progress(iteration=, duality_gap=,
         n_active=)`` (NaN gap when only the screen ran).
@@ -138,7 +140,7 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
     the pattern cones. The duality gap is that of the whole program, with the dual
     point ``Theta = s c grad l(F)`` scaled into the dual feasible set.
     """
-    start = time.perf_counter()
+    log = IterationLog("working_set", verbose, every=1)  # a few rounds: each one shown
     view = BlockView(program, torch.device(device), dtype)
     zeros = torch.zeros((view.K, 0), dtype=dtype, device=view.device)
     active = ActiveBlocks(torch.zeros(0, dtype=torch.long, device=view.device), zeros, [])
@@ -170,11 +172,9 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
             entering = (lower > view.alpha * (1 + VIOLATION)) & ~in_set
             if not bool(entering.any()):  # only bounded, not certified: the uncertain ones
                 entering = (upper > view.alpha * (1 + VIOLATION)) & ~in_set
-        if verbose:
-            where = f"gap {gap:.2e}" if certified else "screen"
-            print(f"[working_set] round {rounds:3d}  {where}  active {len(active)}  "
-                  f"entering {int(entering.sum())}  newton steps {steps}  "
-                  f"{time.perf_counter() - start:.2f}s")
+        log(rounds, f"{f'gap {gap:.2e}' if certified else 'screened'}  active {len(active)}  "
+                    f"entering {int(entering.sum())}",
+            details=f"newton steps {steps}", last=certified and gap <= tol)
         if progress is not None:
             progress(iteration=rounds, duality_gap=gap if certified else math.nan,
                      n_active=len(active))
