@@ -7,23 +7,40 @@ problems use one output per class (softmax cross-entropy, or one-hot targets).
 
 from __future__ import annotations
 
+import functools
+from types import MethodType
+
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ._base import check_positive_sample_weight
 
 
-def _has_probabilities(estimator) -> bool:
-    if estimator.loss != "log_loss":
-        raise AttributeError(
-            "probabilities are only available with loss='log_loss' "
-            f"(this estimator has loss={estimator.loss!r})"
-        )
-    return True
+class _needs_log_loss:
+    """Decorator: a method that exists only on classifiers with ``loss='log_loss'``.
+
+    Like :func:`sklearn.utils.metaestimators.available_if` (``hasattr`` is False
+    otherwise, so meta-estimators see no probabilities), but the ``AttributeError``
+    itself says which loss provides the method.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.method
+        if obj.loss != "log_loss":
+            raise AttributeError(
+                f"{type(obj).__name__}.{self.method.__name__} is available with "
+                f"loss='log_loss' only: squared_error fits scores, not probabilities "
+                f"(this estimator has loss={obj.loss!r})"
+            )
+        return MethodType(self.method, obj)
 
 
 class BNClassifierMixin:
@@ -90,7 +107,7 @@ class BNClassifierMixin:
         indices = (F > 0).astype(int) if F.ndim == 1 else np.argmax(F, axis=1)
         return self.classes_[indices]
 
-    @available_if(_has_probabilities)
+    @_needs_log_loss
     def predict_proba(self, X):
         """Class probabilities (``loss='log_loss'`` only).
 
@@ -108,7 +125,7 @@ class BNClassifierMixin:
             return np.column_stack([1.0 - p, p])
         return softmax(F, axis=1)
 
-    @available_if(_has_probabilities)
+    @_needs_log_loss
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities (``loss='log_loss'`` only).
 

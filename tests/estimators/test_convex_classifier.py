@@ -87,8 +87,13 @@ def test_probabilities_only_for_log_loss(two_classes):
     X, y = two_classes
     model = ConvexBNClassifier(loss="squared_error", n_patterns=10, random_state=0).fit(X, y)
     assert not hasattr(model, "predict_proba")
-    with pytest.raises(AttributeError, match="has no attribute 'predict_proba'"):
+    with pytest.raises(AttributeError, match="predict_proba is available with loss='log_loss'"):
         model.predict_proba(X)
+    with pytest.raises(AttributeError, match="has loss='squared_error'"):
+        model.predict_log_proba(X)
+    probabilistic = ConvexBNClassifier(n_patterns=10, random_state=0).fit(X, y)
+    assert hasattr(probabilistic, "predict_proba")
+    assert ConvexBNClassifier.predict_proba.__doc__.startswith("Class probabilities")
 
 
 def test_single_class_is_a_clear_error(two_classes):
