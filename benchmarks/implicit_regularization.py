@@ -208,29 +208,34 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(results), 2, figsize=(10, 3.6 * len(results)), squeeze=False)
-    for (key, result), row_axes in zip(results.items(), axes):
-        rows = result["rows"]
-        for ax, prefix, label, log in ((row_axes[0], "convex k=", "n_components k", True),
-                                       (row_axes[1], "convex tau=", "spectral_power tau", False)):
-            grid = sorted((float(name[len(prefix):]), r) for name, r in rows.items()
-                          if name.startswith(prefix))
-            x = [g for g, _ in grid]
-            ax.plot(x, [r["test_accuracy"] for _, r in grid], "o-", label="convex: test accuracy")
-            ax.plot(x, [r["test_agreement_with_gd"] for _, r in grid], "s--",
-                    label="convex: agreement with GD")
-            ax.axhline(rows["GD"]["test_accuracy"], color="k", lw=1, label="GD: test accuracy")
-            ax.axhline(rows["convex plain"]["test_accuracy"], color="r", lw=1, ls=":",
-                       label="plain convex: test accuracy")
-            if log:
-                ax.set_xscale("log", base=2)
-            ax.set_xlabel(label)
-            ax.set_title(textwrap.fill(key, 48), fontsize=9)
-            ax.grid(alpha=0.3)
-        row_axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    with plt.rc_context({"font.size": 11}):
+        fig, axes = plt.subplots(len(results), 2, figsize=(8, 3.0 * len(results) + 0.8),
+                                 squeeze=False, layout="constrained")
+        for (key, result), row_axes in zip(results.items(), axes):
+            rows = result["rows"]
+            for ax, prefix, label, log in ((row_axes[0], "convex k=", "n_components k", True),
+                                           (row_axes[1], "convex tau=", "spectral_power tau",
+                                            False)):
+                grid = sorted((float(name[len(prefix):]), r) for name, r in rows.items()
+                              if name.startswith(prefix))
+                x = [g for g, _ in grid]
+                ax.plot(x, [r["test_accuracy"] for _, r in grid], "o-",
+                        label="convex: test accuracy")
+                ax.plot(x, [r["test_agreement_with_gd"] for _, r in grid], "s--",
+                        label="convex: agreement with GD")
+                ax.axhline(rows["GD"]["test_accuracy"], color="k", lw=1,
+                           label="GD: test accuracy")
+                ax.axhline(rows["convex plain"]["test_accuracy"], color="r", lw=1, ls=":",
+                           label="plain convex: test accuracy")
+                if log:
+                    ax.set_xscale("log", base=2)
+                ax.set_xlabel(label)
+                ax.set_title(textwrap.fill(key, 40), fontsize=11)
+                ax.grid(alpha=0.3)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
 
 
 def main():
@@ -244,7 +249,13 @@ def main():
     parser.add_argument("--pca", type=int, default=None, help="CIFAR-10: principal components kept")
     parser.add_argument("--n-patterns", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None, help="GD epochs")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the figure from the saved results without running")
     args = parser.parse_args()
+    if args.replot:
+        results = load_results(NAME)
+        plot(results, RESULTS_DIR / f"{NAME}.png")
+        return
     overrides = {k: v for k, v in (("n_train", args.n_train), ("max_iter", args.max_iter),
                                    ("pca", args.pca), ("n_patterns", args.n_patterns),
                                    ("epochs", args.epochs))

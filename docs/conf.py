@@ -43,11 +43,12 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
-    "sk_convexbn_docs",  # docs/_ext: optional benchmark tables, member filtering
+    "sk_convexbn_docs",  # docs/_ext: optional includes, member filtering, gallery order
+    "sk_convexbn_benchmarks",  # docs/_ext: benchmark tables and plots from the JSON results
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_templates", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_templates", "_generated", "**.ipynb_checkpoints"]
 root_doc = "index"
 default_role = "literal"
 add_module_names = False

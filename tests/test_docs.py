@@ -28,7 +28,7 @@ EXAMPLES = ROOT / "examples"
 BUILD_COMMAND = "python -m sphinx -W --keep-going -b html docs docs/_build/html"
 
 #: Outputs of earlier builds, never copied.
-GENERATED = ("_build", "auto_examples", "generated", "sg_execution_times.rst",
+GENERATED = ("_build", "auto_examples", "generated", "_generated", "sg_execution_times.rst",
              "sg_api_usage.rst", "__pycache__")
 
 #: Examples that the build runs (sphinx-gallery's filename_pattern in docs/conf.py).
