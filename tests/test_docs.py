@@ -111,3 +111,47 @@ def test_examples_are_gallery_scripts():
 def test_contributing_guides_give_the_build_command():
     for guide in (ROOT / "CONTRIBUTING.md", DOCS / "contributing.rst"):
         assert BUILD_COMMAND in guide.read_text(), f"{guide.name} lacks {BUILD_COMMAND!r}"
+
+
+def _benchmarks_extension():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import sk_convexbn_benchmarks
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    return sk_convexbn_benchmarks
+
+
+def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
+    ext = _benchmarks_extension()
+    flat = tmp_path / "flat.json"
+    flat.write_text('{"a/convex": {"seconds": 4.0, "accuracy": 0.9, "gap": 1e-13},'
+                    ' "a/MLP x": {"seconds": 2.0, "accuracy": 0.95},'
+                    ' "a/MLP y": {"seconds": 1.0, "accuracy": 0.96},'
+                    ' "b/convex": {"status": "timeout", "note": "no result within 600 s"},'
+                    ' "b/MLP": {"seconds": 3.0}}')
+    nested = tmp_path / "nested.json"
+    nested.write_text('{"regression": {"command": "x", "rows": {"GD": {"objective": 2.0},'
+                      ' "convex": {"objective": 3.0, "gap": 1e-12}}}}')
+    record = tmp_path / "record.json"
+    record.write_text('{"n_samples": 200, "fit_seconds_all": [0.5, 0.25]}')
+
+    rows = ext.load_rows(flat)
+    assert [(r.group, r.name) for r in rows][:2] == [("a", "convex"), ("a", "MLP x")]
+    ratio = ext.Ratio.parse("seconds / MLP as x MLP")
+    header, body = ext.table_cells(rows, ["seconds", "ratio", "accuracy", "gap"], ratio)
+    assert header == ["method", "seconds", "x MLP", "test acc.", "gap", "note"]
+    # the reference is the fastest MLP row of the same group
+    assert body[0] == ("a", ["convex", "4", "4.000", "0.9000", "1.0e-13", ""])
+    assert body[3] == ("b", ["convex", "", "", "", "", "timeout: no result within 600 s"])
+    assert body[4][1][:3] == ["MLP", "3", "1.000"]
+
+    rows = ext.load_rows(nested)
+    header, body = ext.table_cells(rows, ["objective", "ratio"],
+                                   ext.Ratio.parse("objective / GD as x best GD"))
+    assert header == ["method", "J", "x best GD"]
+    assert body == [("regression", ["GD", "2", "1.000"]), ("regression", ["convex", "3", "1.500"])]
+    assert ext.load_rows(record) == {"n_samples": 200, "fit_seconds_all": [0.5, 0.25]}
+    assert ext.format_value(1066.2, "time") == "1,066" and ext.format_value(None) == ""
+    with pytest.raises(ValueError, match="KEY / ROW-PREFIX as HEADER"):
+        ext.Ratio.parse("seconds over MLP")
