@@ -34,6 +34,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+# sphinx_gallery_thumbnail_path = "../benchmarks/results/implicit_regularization.png"
+
 try:
     ROOT = Path(__file__).resolve().parents[1]
 except NameError:  # run interactively, from the repository root
@@ -72,9 +74,9 @@ for name, entry in results.items():
 # network trained by gradient descent (dots).
 
 if results:
-    fig, axes = plt.subplots(1, len(results), figsize=(6.5 * len(results), 4.2),
+    fig, axes = plt.subplots(len(results), 1, figsize=(8, 4.2 * len(results)),
                              layout="constrained", squeeze=False)
-    for ax, (name, entry) in zip(axes[0], results.items()):
+    for ax, (name, entry) in zip(axes[:, 0], results.items()):
         rows = entry.get("rows", {})
         labels = list(rows)
         x = np.arange(len(labels))
@@ -91,5 +93,5 @@ if results:
         values = [v for v in accuracy + agreement if np.isfinite(v)]
         ax.set_ylim(max(0.0, min(values) - 0.05) if values else 0.0, 1.0)
         ax.set_title(name)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(loc="lower right")
     plt.show()

@@ -78,7 +78,7 @@ print(f"largest relative difference closed form / cvxpy: {max(gaps):.1e}")
 # shrink separately, each by its own factor, and vanish once ``alpha`` exceeds their
 # root mean square.
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
 ax = axes[0]
 dense = np.geomspace(alphas[0], alphas[-1], 200)
 ax.plot(dense, [closed_form_value(y, a) for a in dense], "k-", label="formula $J^*$")

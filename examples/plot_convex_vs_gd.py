@@ -62,27 +62,34 @@ for seed in range(3):
 # Objective and decision boundaries
 # ---------------------------------
 
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
-ax = axes[0]
+fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
 for seed, gd in enumerate(runs):
     ax.plot(np.arange(1, len(gd.loss_curve_) + 1), gd.loss_curve_, lw=1.2,
             label=f"GDBNClassifier, seed {seed}")
 ax.axhline(convex.objective_, color="k", ls="--", label="ConvexBNClassifier objective_")
 ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel="objective J",
        title="training objective")
-ax.legend(fontsize=8)
+ax.legend()
+plt.show()
+
+# %%
+# The decision boundaries of the convex network and of the first gradient-descent
+# run:
+
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.8), layout="constrained", sharey=True)
 
 lo, hi = X.min(axis=0) - 0.6, X.max(axis=0) + 0.6
 g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], 250), np.linspace(lo[1], hi[1], 250))
 grid = np.column_stack([g1.ravel(), g2.ravel()])
-for ax, model, name in ((axes[1], convex, "convex"), (axes[2], runs[0], "gradient descent")):
+for ax, model, name in ((axes[0], convex, "convex"), (axes[1], runs[0], "gradient descent")):
     F = model.decision_function(grid).reshape(g1.shape)
     ax.contourf(g1, g2, F, levels=np.linspace(-1.5, 1.5, 13), cmap="RdBu_r", alpha=0.7,
                 extend="both")
     ax.contour(g1, g2, F, levels=[0.0], colors="k", linewidths=1.5)
     ax.scatter(*X.T, c=np.where(y == 1, "tab:red", "tab:blue"), edgecolors="w", s=35)
-    ax.set(title=f"{name}: J = {model.objective_:.4f}, {model.n_neurons_} neurons",
-           xlabel="$x_1$", ylabel="$x_2$")
+    ax.set(title=f"{name}: J = {model.objective_:.4f}\n{model.n_neurons_} neurons",
+           xlabel="$x_1$")
+axes[0].set_ylabel("$x_2$")
 plt.show()
 
 # %%

@@ -59,16 +59,16 @@ print(f"PCA(16) + LogisticRegression test accuracy {baseline.score(X_test, y_tes
 
 strength = np.abs(model.output_weights_).max(axis=1)
 top = np.argsort(strength)[::-1][:16]
-fig, axes = plt.subplots(2, 8, figsize=(12, 3.6), layout="constrained")
+fig, axes = plt.subplots(2, 8, figsize=(8.5, 3.0), layout="constrained")
 for ax, j in zip(axes.ravel(), top):
     c = np.argmax(np.abs(model.output_weights_[j]))
     w = model.hidden_weights_[:, j].reshape(8, 8)
     limit = np.abs(w).max()
     ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
     sign = "+" if model.output_weights_[j, c] > 0 else "-"
-    ax.set_title(f"class {model.classes_[c]} ({sign})", fontsize=9)
+    ax.set_title(f"{model.classes_[c]} ({sign})")
     ax.set_axis_off()
-fig.suptitle("first-layer weights of the strongest neurons (class fed, sign of v)")
+fig.suptitle("first-layer weights of the strongest neurons\n(the class each feeds, sign of v)")
 plt.show()
 
 # %%

@@ -77,7 +77,7 @@ def draw_line(ax, normal, offset, **style):
 
 
 colors = ["tab:blue", "tab:orange", "tab:green"]
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.3), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.8), layout="constrained")
 
 ax = axes[0]
 active = masks[:, 0]
@@ -88,7 +88,7 @@ for k in range(3):
     draw_line(ax, normal, gates[2, k] - normal @ mean, color=colors[k], lw=1.5)
 ax.set(title="raw data X and three patterns", xlabel="$x_1$", ylabel="$x_2$",
        aspect="equal")
-ax.legend(loc="lower right", fontsize=8)
+ax.legend(loc="lower right", fontsize=9)
 
 ax = axes[1]
 W = np.sqrt(n) * U

@@ -27,6 +27,8 @@ from sklearn.preprocessing import StandardScaler
 
 from sk_convexbn import ConvexBNClassifierCV
 
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/quickstart.png"
+
 X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.2, stratify=y, random_state=0)

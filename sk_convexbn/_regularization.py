@@ -22,16 +22,20 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Training data, as the estimator would be fitted on them.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Targets (regression) or class labels (classification).
     estimator : ConvexBNRegressor or ConvexBNClassifier, default=None
         The estimator whose program is meant (its ``alpha`` is ignored; it is not
         fitted or modified). ``None`` means ``ConvexBNRegressor()``.
     sample_weight : array-like of shape (n_samples,), default=None
+        Nonnegative row weights, as in the estimator's ``fit``.
 
     Returns
     -------
     float
+        The smallest ``alpha`` at which the optimum over the estimator's patterns
+        is the empty network (the top of an ``alpha`` grid).
 
     Notes
     -----
@@ -145,7 +149,9 @@ def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, fl
     X : array-like of shape (n_samples, n_features)
         The training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The training targets or labels.
     sample_weight : array-like of shape (n_samples,), default=None
+        The training row weights, if the model was fitted with them.
 
     Returns
     -------

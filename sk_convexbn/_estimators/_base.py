@@ -99,3 +99,31 @@ def unfitted_on_failure(fit):
             raise
 
     return wrapper
+
+
+def docstring_entries(cls, section: str) -> dict[str, str]:
+    """The numpydoc entries of ``section`` in ``cls``'s docstring: name -> text.
+
+    Lets an estimator document the parameters and attributes it shares with another
+    in the same words (the CV estimators take them from the plain ones). An entry is
+    its ``name : type`` line (indented by four spaces) and the lines indented more
+    deeply, or blank, that follow it.
+    """
+    lines = cls.__doc__.splitlines()
+
+    def is_header(k):
+        return k + 1 < len(lines) and lines[k + 1].strip() and set(lines[k + 1].strip()) == {"-"}
+
+    start = next(k for k in range(len(lines)) if lines[k].strip() == section and is_header(k))
+    entries: dict[str, list[str]] = {}
+    current = None
+    for k in range(start + 2, len(lines)):
+        line = lines[k]
+        if is_header(k):
+            break
+        if line.startswith("    ") and not line.startswith("     "):
+            current = line.strip().split(" : ")[0]
+            entries[current] = [line]
+        elif current is not None:
+            entries[current].append(line)
+    return {name: "\n".join(text).rstrip() for name, text in entries.items()}

@@ -8,6 +8,7 @@ of its path, then a refit on all the data at the best grid point.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -18,7 +19,8 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 
-from ._base import check_positive_sample_weight, clear_fitted_state, unfitted_on_failure
+from ._base import (check_positive_sample_weight, clear_fitted_state, docstring_entries,
+                    unfitted_on_failure)
 from ._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._progress import FitProgress
 
@@ -149,6 +151,25 @@ class _ConvexBNCVMixin:
         return self
 
 
+def _shares_docs(cls):
+    """Document what a CV estimator shares with its plain estimator in the plain
+    estimator's words: the Parameters section lists, in the order of the signature,
+    the CV estimator's own entries and, for the other parameters, the plain ones;
+    the ``<shared attributes>`` line becomes the plain estimator's attributes (those
+    of the refitted network)."""
+    plain = cls._plain
+    own, shared = docstring_entries(cls, "Parameters"), docstring_entries(plain, "Parameters")
+    section = "\n".join(own[name] for name in own)
+    ordered = "\n".join(own.get(name) or shared[name] for name in inspect.signature(cls).parameters)
+    attributes = docstring_entries(plain, "Attributes")
+    mine = set(docstring_entries(cls, "Attributes"))
+    cls.__doc__ = (cls.__doc__.replace(section, ordered)
+                   .replace("    <shared attributes>", "\n".join(
+                       text for name, text in attributes.items() if name not in mine)))
+    return cls
+
+
+@_shares_docs
 class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
     """:class:`ConvexBNRegressor` with ``alpha`` (and ``spectral_power``) chosen by CV.
 
@@ -177,11 +198,6 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
     refit : bool, default=True
         Refit on all the data at the best grid point (without it, the estimator
         cannot predict).
-    fit_intercept, n_patterns, init, pattern_search, n_components, solver, \
-solver_params, max_iter, tol, device, random_state, verbose
-        See :class:`ConvexBNRegressor`. An int ``random_state`` gives each fold the
-        patterns a plain fit on its rows would draw, so the result is the same as a
-        :class:`~sklearn.model_selection.GridSearchCV` over ``alpha``.
     spectral_power : float or array-like of float, default=0.0
         One value, or several searched jointly with ``alpha`` (as ``l1_ratio`` in
         :class:`~sklearn.linear_model.ElasticNetCV`); each has its own grid.
@@ -198,12 +214,7 @@ solver_params, max_iter, tol, device, random_state, verbose
         Held-out score of every fold at every grid point.
     best_score_ : float
         Mean held-out score at the chosen grid point.
-    hidden_weights_, bn_mean_, bn_std_, bn_scale_, bn_shift_, output_weights_, \
-intercept_, objective_, n_iter_, duality_gap_, solver_, n_patterns_, n_components_
-        Those of the refitted :class:`ConvexBNRegressor` (with ``refit=True``).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
-        Defined only when ``X`` has feature names that are all strings.
+    <shared attributes>
 
     See Also
     --------
@@ -220,7 +231,9 @@ intercept_, objective_, n_iter_, duality_gap_, solver_, n_patterns_, n_component
     program for the smaller ones) and ``init="gd"`` (one seed run per path, at its
     smallest ``alpha``; ``alpha_max`` comes from the sampled patterns alone). The
     largest ``alpha`` wins ties within one ``spectral_power``; across them, the
-    first listed. ``fit`` takes no ``groups``: pass the splits as ``cv`` for grouped
+    first listed. An int ``random_state`` gives each fold the patterns a plain fit
+    on its rows would draw, so the result is the same as a
+    :class:`~sklearn.model_selection.GridSearchCV` over ``alpha``. ``fit`` takes no ``groups``: pass the splits as ``cv`` for grouped
     folds.
 
     Examples
@@ -304,6 +317,7 @@ intercept_, objective_, n_iter_, duality_gap_, solver_, n_patterns_, n_component
         return self._fit_cv(X, y, sample_weight)
 
 
+@_shares_docs
 class ConvexBNClassifierCV(_ConvexBNCVMixin, ConvexBNClassifier):
     """:class:`ConvexBNClassifier` with ``alpha`` (and ``spectral_power``) chosen by CV.
 
@@ -327,25 +341,22 @@ class ConvexBNClassifierCV(_ConvexBNCVMixin, ConvexBNClassifier):
         ``joblib.parallel_backend("dask")``).
     refit : bool, default=True
         Refit on all the data at the best grid point.
-    loss, fit_intercept, n_patterns, init, pattern_search, n_components, class_weight, \
-solver, solver_params, max_iter, tol, device, random_state, verbose
-        See :class:`ConvexBNClassifier`.
     spectral_power : float or array-like of float, default=1.0
         One value, or several searched jointly with ``alpha``.
 
     Attributes
     ----------
     alpha_ : float
+        The chosen ``alpha``.
     spectral_power_ : float
+        The chosen ``spectral_power``.
     alphas_ : ndarray of shape (n_alphas,) or (n_spectral_powers, n_alphas)
+        The grid (largest first), per ``spectral_power`` when several were given.
     scores_ : ndarray of shape (n_alphas, n_folds) or (n_spectral_powers, n_alphas, n_folds)
+        Held-out score of every fold at every grid point.
     best_score_ : float
-    classes_ : ndarray of shape (n_classes,)
-    hidden_weights_, bn_mean_, bn_std_, bn_scale_, bn_shift_, output_weights_, \
-intercept_, objective_, n_iter_, duality_gap_, solver_, n_patterns_, n_components_
-        Those of the refitted :class:`ConvexBNClassifier` (with ``refit=True``).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
+        Mean held-out score at the chosen grid point.
+    <shared attributes>
 
     See Also
     --------

@@ -231,11 +231,15 @@ _SHARED_PARAMETERS_DOC = """
         directions of the training data (trained as ``W = V_k C``).
     spectral_power : float, default=0.0
         Penalize BN directions of low variance more, as the convex estimators do:
-        ``gamma^2`` is weighted by ``||Lambda^-1 q||^2``.
+        ``gamma^2`` is weighted by ``||Lambda^-1 q||^2``. 0 (the plain BN objective)
+        here, 1 on :class:`ConvexBNClassifier`: set it explicitly to compare the
+        two at equal J.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         ``"sgd"`` uses Nesterov momentum ``momentum``; ``"lbfgs"`` is full-batch
         L-BFGS with a strong-Wolfe line search (one epoch = one ``step``).
     learning_rate_init : float, default=1e-2
+        Step size of ``"adam"`` and ``"sgd"`` (MLP's default is 1e-3: see the user
+        guide's table of defaults), initial step of ``"lbfgs"``.
     momentum : float, default=0.9
         Momentum of ``"sgd"``.
     batch_size : int or None, default=None
@@ -255,6 +259,8 @@ _SHARED_PARAMETERS_DOC = """
         Hold out ``validation_fraction`` of the training rows, stop on their score
         and restore the best epoch's weights.
     validation_fraction : float, default=0.1
+        Fraction of the training rows held out with ``early_stopping`` (stratified
+        for the classifier).
     neuron_outputs : {"all", "one"}, default="all"
         ``"all"``: every hidden neuron feeds every output (the usual network).
         ``"one"``: neuron ``j`` feeds output ``j mod n_outputs`` only, the
@@ -285,7 +291,11 @@ _SHARED_ATTRIBUTES_DOC = """
     bn_mean_, bn_std_, bn_scale_, bn_shift_ : ndarray of shape (n_neurons,)
         Training statistics of the pre-activations and BN scale and shift.
     output_weights_ : ndarray of shape (n_neurons, n_outputs)
+        Second-layer weights (zero where ``neuron_outputs="one"`` cuts a link).
     intercept_ : ndarray of shape (n_outputs,)
+        Output bias (zeros when ``fit_intercept=False``).
+    n_neurons_ : int
+        Number of hidden neurons.
     objective_ : float
         J on the training rows (all of them, or the non-validation ones) at the
         returned network.
@@ -299,9 +309,11 @@ _SHARED_ATTRIBUTES_DOC = """
     validation_scores_ : list of float
         With ``early_stopping``: the score of the held-out rows after each epoch.
     best_validation_score_ : float
-        With ``early_stopping``.
+        With ``early_stopping``: the best of ``validation_scores_``, whose epoch's
+        weights are returned.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape ``(n_features_in_,)``
+        Defined only when ``X`` has feature names that are all strings.
 """
 
 
@@ -372,12 +384,15 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
     Parameters
     ----------
     loss : {{"log_loss", "squared_error"}}, default="log_loss"
-        As in :class:`ConvexBNClassifier`.
+        ``"log_loss"``: logistic (two classes) or softmax cross-entropy;
+        ``"squared_error"``: squared error on +-1 or one-hot targets (no
+        ``predict_proba``), as in :class:`ConvexBNClassifier`.
     class_weight : dict, "balanced" or None, default=None
-        Multiplies ``sample_weight``.{_SHARED_PARAMETERS_DOC}
+        Multiplies ``sample_weight``, as in scikit-learn's classifiers.{_SHARED_PARAMETERS_DOC}
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,){_SHARED_ATTRIBUTES_DOC}
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.{_SHARED_ATTRIBUTES_DOC}
     See Also
     --------
     ConvexBNClassifier : the same network trained by convex optimization.

@@ -1,10 +1,14 @@
 """scikit-learn contract: check_estimator, composition, persistence, input validation."""
 
+import inspect
 import pickle
+import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -116,3 +120,36 @@ def test_zero_weight_rows_take_no_part(data):
     b = ConvexBNRegressor(n_patterns=20, random_state=0).fit(X[5:], y[5:])
     assert a.objective_ == pytest.approx(b.objective_, rel=1e-6)
     np.testing.assert_allclose(a.predict(X[5:]), b.predict(X[5:]), atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ConvexBNRegressor(n_patterns=10, random_state=0),
+    lambda: ConvexBNClassifier(n_patterns=10, random_state=0),
+    lambda: GDBNRegressor(hidden_layer_sizes=5, max_iter=5, random_state=0),
+    lambda: GDBNClassifier(hidden_layer_sizes=5, max_iter=5, random_state=0),
+    lambda: ConvexBNRegressorCV(alphas=2, n_patterns=10, cv=2, random_state=0),
+    lambda: ConvexBNClassifierCV(alphas=2, n_patterns=10, cv=2, random_state=0),
+], ids=["ConvexBNRegressor", "ConvexBNClassifier", "GDBNRegressor", "GDBNClassifier",
+        "ConvexBNRegressorCV", "ConvexBNClassifierCV"])
+def test_every_parameter_and_fitted_attribute_is_documented(make):
+    from sk_convexbn._estimators._base import docstring_entries
+
+    model = make()
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y if is_classifier(model) else y.astype(float))
+    cls = type(model)
+
+    def names(section):
+        entries = docstring_entries(cls, section)
+        undescribed = [n for n, text in entries.items() if len(text.splitlines()) < 2
+                       and n != "n_features_in_"]
+        assert not undescribed, f"{cls.__name__}: no description for {undescribed}"
+        return {part.strip() for name in entries for part in name.split(",")}
+
+    assert set(inspect.signature(cls).parameters) == names("Parameters")
+    fitted = {k for k in vars(model) if k.endswith("_") and not k.startswith("_")}
+    fitted |= {k for k, v in inspect.getmembers(cls)
+               if isinstance(v, property) and k.endswith("_") and not k.startswith("_")}
+    assert fitted <= names("Attributes"), sorted(fitted - names("Attributes"))
