@@ -12,7 +12,8 @@ Two directives read the JSON files the scripts in ``benchmarks/`` write:
            :groups: digits, breast_cancer
 
     ``:columns:`` are keys of the rows (known keys get a header and a number
-    format, see ``COLUMNS``; ``gap|certificate`` takes the first key a row has); ``ratio`` is the column ``:ratio:`` defines: the key's
+    format, see ``COLUMNS``; ``gap|certificate`` takes the first key a row has);
+    ``ratio`` is the column ``:ratio:`` defines: the key's
     value over the smallest value of the rows of the same group whose name starts
     with the given prefix. Rows that did not run (``status`` ``timeout``,
     ``skipped``...) and rows with a ``note`` fill a last *note* column. A JSON file
@@ -163,8 +164,13 @@ def table_cells(rows: list[Row], columns: list[str], ratio: Ratio | None):
     """Header and body (lists of cell texts, with the group name of each row)."""
     references = ratio.references(rows) if ratio else {}
     with_note = any("note" in r.record or not r.ran for r in rows)
-    header = ["method"] + [ratio.header if c == "ratio" and ratio else
-                           COLUMNS.get(c.split("|")[0], (c.split("|")[0],))[0] for c in columns] + (["note"] if with_note else [])
+    def title(column):
+        if column == "ratio" and ratio:
+            return ratio.header
+        key = column.split("|")[0]
+        return COLUMNS.get(key, (key,))[0]
+
+    header = ["method"] + [title(c) for c in columns] + (["note"] if with_note else [])
     body = []
     for row in rows:
         cells = [row.name]

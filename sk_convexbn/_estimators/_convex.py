@@ -234,7 +234,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
 class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     """Two-layer ReLU network with batch normalization, trained to a certified optimum.
 
-    Fits ``f(x) = sum_j relu(BN_j(x^T w_j)) v_j + b`` by solving the equivalent
+    Fits :math:`f(x) = \\sum_j \\operatorname{relu}(\\mathrm{BN}_j(x^\\top w_j))\\, v_j + b`
+    by solving the equivalent
     convex program: a group lasso over activation patterns of the whitened data
     (see :ref:`the theory <theory>`). There is no learning rate and no local minimum;
     with the sampled patterns the program is a restriction of the full one, and
@@ -271,9 +272,10 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         directions of the centred data. ``None`` uses every direction of nonzero
         variance.
     spectral_power : float, default=0.0
-        Penalize BN directions of low variance more: the penalty on ``gamma^2``
-        becomes ``gamma^2 ||Lambda^-1 q||^2`` with ``Lambda = diag((sigma_k /
-        sigma_1)^spectral_power)``. 0 is plain batch normalization. (The default of
+        Penalize BN directions of low variance more: the penalty on
+        :math:`\\gamma^2` becomes :math:`\\gamma^2 \\|\\Lambda^{-1} q\\|^2` with
+        :math:`\\Lambda = \\operatorname{diag}((\\sigma_k / \\sigma_1)^\\tau)`,
+        :math:`\\tau` = ``spectral_power``. 0 is plain batch normalization. (The default of
         :class:`ConvexBNClassifier` is 1, for the held-out accuracy it measured;
         the regressors and the gradient-descent estimators default to 0).
     solver : {"auto", "working_set", "closed_form", "cvxpy", "admm"}, default="auto"
@@ -365,15 +367,15 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
 
     Notes
     -----
-    The objective, with ``N = sum_i w_i``, is
+    The objective, with :math:`N = \\sum_i w_i`, is
 
     .. math::
 
         J = \\frac{1}{N}\\sum_i w_i \\tfrac12\\|f(x_i) - y_i\\|^2
           + \\frac{\\alpha}{2}\\sum_j \\big(\\gamma_j^2 + \\beta_j^2 + \\|v_j\\|^2\\big).
 
-    Batch normalization whitens the data: with ``X - mean = U S V^T`` and
-    ``Z = [sqrt(N) U, 1]``, minimizing J is the convex program
+    Batch normalization whitens the data: with :math:`X - \\bar x = U S V^\\top` and
+    :math:`Z = [\\sqrt{N}\\, U, 1]`, minimizing J is the convex program
 
     .. math::
 
@@ -381,7 +383,7 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         (u_p - u'_p)\\big]_i + b, y_i\\Big) + \\alpha\\sum_p (\\|u_p\\| + \\|u'_p\\|)
         \\quad \\text{s.t. } (2D_p - I) Z u_p \\ge 0,\\ (2D_p - I) Z u'_p \\ge 0
 
-    over activation patterns ``D_p`` (Ergen, Sahiner, Ozturkler, Pauly, Mardani and
+    over activation patterns :math:`D_p` (Ergen, Sahiner, Ozturkler, Pauly, Mardani and
     Pilanci, ICLR 2022). Each nonzero block is one neuron.
 
     Examples
@@ -423,7 +425,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
 class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     """Batch-normalized ReLU network classifier trained to a certified optimum.
 
-    The network ``f(x) = sum_j relu(BN_j(x^T w_j)) v_j + b`` is trained by solving the
+    The network
+    :math:`f(x) = \\sum_j \\operatorname{relu}(\\mathrm{BN}_j(x^\\top w_j))\\, v_j + b`
+    is trained by solving the
     equivalent convex program (:ref:`theory`: a group lasso over activation patterns of the
     whitened data). Two classes use one output; ``C > 2`` classes use one output per
     class, every neuron feeding one output, which keeps the program convex and exact
@@ -538,7 +542,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
 
     Notes
     -----
-    With ``N = sum_i w_i`` (sample and class weights),
+    With :math:`N = \\sum_i w_i` (sample and class weights),
 
     .. math::
 

@@ -231,7 +231,7 @@ _SHARED_PARAMETERS_DOC = """
         directions of the training data (trained as ``W = V_k C``).
     spectral_power : float, default=0.0
         Penalize BN directions of low variance more, as the convex estimators do:
-        ``gamma^2`` is weighted by ``||Lambda^-1 q||^2``. 0 (the plain BN objective)
+        :math:`\\gamma^2` is weighted by :math:`\\|\\Lambda^{-1} q\\|^2`. 0 (the plain BN objective)
         here, 1 on :class:`ConvexBNClassifier`: set it explicitly to compare the
         two at equal J.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"

@@ -1,10 +1,8 @@
 """GDBNRegressor / GDBNClassifier: gradient descent on the same J as the convex models."""
 
-import pickle
 
 import numpy as np
 import pytest
-import torch
 from sklearn.datasets import load_iris
 
 from sklearn.exceptions import ConvergenceWarning

@@ -1,6 +1,5 @@
 """The first-order ADMM solver against the exact CVXPY reference on the same patterns."""
 
-import warnings
 
 import numpy as np
 import pytest
