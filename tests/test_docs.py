@@ -155,3 +155,21 @@ def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
     assert ext.format_value(1066.2, "time") == "1,066" and ext.format_value(None) == ""
     with pytest.raises(ValueError, match="KEY / ROW-PREFIX as HEADER"):
         ext.Ratio.parse("seconds over MLP")
+
+
+def test_offline_references_to_other_projects_get_their_urls():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        from sk_convexbn_docs import external_url
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    generated = "https://scikit-learn.org/stable/modules/generated/"
+    assert external_url("sklearn.pipeline.Pipeline", "class") == (
+        generated + "sklearn.pipeline.Pipeline.html")
+    assert external_url("sklearn.pipeline.Pipeline.fit", "meth") == (
+        generated + "sklearn.pipeline.Pipeline.html#sklearn.pipeline.Pipeline.fit")
+    assert external_url("sklearn.callback", "mod") == (
+        "https://scikit-learn.org/stable/api/sklearn.callback.html")
+    assert external_url("torch.nn.Module", "class").endswith("/generated/torch.nn.Module.html")
+    assert external_url("cvxpy.Problem.solve", "meth") is None  # no known scheme: text
+    assert external_url("ConvexBNRegressor", "class") is None

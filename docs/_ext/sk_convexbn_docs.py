@@ -10,6 +10,9 @@
   inherits from scikit-learn (``get_params``, ``set_params``, ``score``, the
   metadata-routing ``set_*_request`` methods...) are left to scikit-learn's docs.
 * ``ExampleOrder``: the order of the gallery's examples.
+* References to scikit-learn, PyTorch and NumPy that no inventory resolves (the
+  build is offline unless ``SK_CONVEXBN_DOCS_INTERSPHINX=1``) link to the page that
+  those projects' own URL scheme gives them, instead of rendering as plain text.
 """
 
 from __future__ import annotations
@@ -94,8 +97,54 @@ class ExampleOrder:
         return f"<{type(self).__name__}: {', '.join(self.ORDER)}>"
 
 
+#: Where an offline build sends references to other projects: URL of a module, of an
+#: object (class or function page), and the page of an object's attribute or method.
+EXTERNAL = {
+    "sklearn": ("https://scikit-learn.org/stable/api/{module}.html",
+                "https://scikit-learn.org/stable/modules/generated/{object}.html"),
+    "torch": ("https://docs.pytorch.org/docs/stable/{module}.html",
+              "https://docs.pytorch.org/docs/stable/generated/{object}.html"),
+    "numpy": ("https://numpy.org/doc/stable/reference/routines.html",
+              "https://numpy.org/doc/stable/reference/generated/{object}.html"),
+}
+
+
+def external_url(target: str, reftype: str) -> str | None:
+    """The documentation URL of ``target`` (``sklearn.pipeline.Pipeline``), if known.
+
+    Classes and functions have pages named after their full path; a method or an
+    attribute (a lower-case name after a class) is an anchor on its class's page.
+    """
+    project = target.split(".")[0]
+    if project not in EXTERNAL or "." not in target:
+        return None
+    module_url, object_url = EXTERNAL[project]
+    if reftype == "mod":
+        return module_url.format(module=target)
+    parts = target.split(".")
+    classes = [k for k, part in enumerate(parts) if part[:1].isupper()]
+    if classes and classes[0] < len(parts) - 1:  # Class.method
+        owner = ".".join(parts[:classes[0] + 1])
+        return object_url.format(object=owner) + "#" + target
+    return object_url.format(object=target)
+
+
+def _resolve_external(app, env, node, contnode):
+    if node.get("refdomain") != "py":
+        return None
+    url = external_url(node.get("reftarget", ""), node.get("reftype", ""))
+    if url is None:
+        return None
+    reference = nodes.reference("", "", internal=False, refuri=url,
+                                reftitle=node.get("reftarget"))
+    reference += contnode
+    return reference
+
+
 def setup(app):
     app.add_directive("optional-literalinclude", OptionalLiteralInclude)
     app.add_directive("optional-figure", OptionalFigure)
     app.connect("autodoc-skip-member", _skip_members_defined_elsewhere)
+    # after intersphinx (priority 500 by default): only what no inventory resolved
+    app.connect("missing-reference", _resolve_external, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
