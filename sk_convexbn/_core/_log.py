@@ -1,8 +1,8 @@
 """Progress lines printed by the iterative fits (``verbose``).
 
 One convention for every loop (working-set rounds, ADMM iterations, gradient-descent
-epochs): ``verbose=1`` prints the first line, one line every ``every`` iterations and
-the last, each with the elapsed time and the loop's measure of progress (duality gap
+epochs): ``verbose=1`` prints the first call's line, one line every ``every`` iterations
+and the last, each with the elapsed time and the loop's measure of progress (duality gap
 or J); ``verbose >= 2`` prints a line at every iteration, with the loop's details.
 """
 
@@ -39,6 +39,7 @@ class IterationLog:
         self.verbose = int(verbose)
         self.every = max(1, int(every))
         self.start = time.perf_counter()
+        self.first = True
 
     def __call__(self, iteration: int, summary: str, *, details: str = "",
                  last: bool = False) -> None:
@@ -49,7 +50,8 @@ class IterationLog:
         """
         if self.verbose <= 0:
             return
-        if self.verbose == 1 and not (last or iteration == 1 or iteration % self.every == 0):
+        first, self.first = self.first, False
+        if self.verbose == 1 and not (first or last or iteration % self.every == 0):
             return
         text = f"{summary}  {details}" if details and self.verbose >= 2 else summary
         print(f"[{self.name}] {self.unit} {iteration:6d}  {text}  "

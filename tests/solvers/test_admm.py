@@ -119,6 +119,7 @@ def test_verbose_progress(capsys):
     assert all(line.startswith("[admm] iteration") and "gap" in line and "rho" not in line
                for line in brief)
     assert brief[-1].startswith(f"[admm] iteration {solution.n_iter:6d}")
+    assert brief[0].startswith("[admm] iteration      5")  # the first check
     solve_admm(make_case(0), tol=1e-6, max_iter=1000, verbose=2, check_every=5)
     detailed = capsys.readouterr().out.splitlines()
     assert len(detailed) == solution.n_iter // 5 + (solution.n_iter % 5 > 0)
