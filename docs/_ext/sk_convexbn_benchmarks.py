@@ -270,16 +270,29 @@ class BenchmarkTable(_ResultsDirective):
         return [_table_node(header, body, title)]
 
 
+def _pyplot():
+    """matplotlib's pyplot on the non-interactive backend (the build has no screen)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+
+
 def plot_time_accuracy(rows: list[Row], path: Path, accuracy: str = "accuracy") -> None:
     """One panel per group: fit time (log scale) against test accuracy.
 
     A method has the same colour and marker in every panel (circles: the convex
     models), and one legend below the panels names them.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     def seconds(row):
         return row.record.get("seconds", row.record.get("fit_seconds"))
@@ -312,17 +325,12 @@ def plot_time_accuracy(rows: list[Row], path: Path, accuracy: str = "accuracy") 
                               markeredgewidth=0.5, label=m) for k, m in enumerate(methods)]
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
                    ncol=2 if max(len(m) for m in methods) > 20 else 3)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        _save(fig, path)
 
 
 def plot_ratio(rows: list[Row], path: Path, ratio: Ratio) -> None:
     """One horizontal bar per row: ``ratio`` on a log axis, annotated with the time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     references = ratio.references(rows)
     bars = [(r, ratio.value(r, references)) for r in rows]
@@ -344,9 +352,7 @@ def plot_ratio(rows: list[Row], path: Path, ratio: Ratio) -> None:
         ax.set_xlabel(f"{ratio.header} (log scale; 1 = the best {ratio.prefix} row)")
         ax.grid(axis="x", alpha=0.3)
         fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        _save(fig, path)
 
 
 class BenchmarkPlot(_ResultsDirective):
