@@ -152,6 +152,14 @@ def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
     assert header == ["method", "J", "x best GD"]
     assert body == [("regression", ["GD", "2", "1.000"]), ("regression", ["convex", "3", "1.500"])]
     assert ext.load_rows(record) == {"n_samples": 200, "fit_seconds_all": [0.5, 0.25]}
+    # metadata beside the groups is skipped; a group's rows are kept together
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text('{"command": "x", "a/one": {"seconds": 1.0}, "b/two": {"seconds": 2.0},'
+                     ' "a/three": {"seconds": 3.0}}')
+    rows = ext.select_groups(ext.load_rows(mixed), None)
+    assert [(r.group, r.name) for r in rows] == [("a", "one"), ("a", "three"), ("b", "two")]
+    assert ext.plot_ratio(rows, tmp_path / "none.png",
+                          ext.Ratio.parse("objective / one as x")) is False  # nothing to draw
     assert ext.format_value(1066.2, "time") == "1,066" and ext.format_value(None) == ""
     with pytest.raises(ValueError, match="KEY / ROW-PREFIX as HEADER"):
         ext.Ratio.parse("seconds over MLP")
@@ -171,5 +179,15 @@ def test_offline_references_to_other_projects_get_their_urls():
     assert external_url("sklearn.callback", "mod") == (
         "https://scikit-learn.org/stable/api/sklearn.callback.html")
     assert external_url("torch.nn.Module", "class").endswith("/generated/torch.nn.Module.html")
+    for target, role in (("torch.nn", "mod"), ("torch.Tensor", "class"), ("torch.device", "class"),
+                         ("sklearn.pipeline", "obj"), ("sklearn.utils.validation", "mod")):
+        assert external_url(target, role) is None, target  # other schemes: left as text
     assert external_url("cvxpy.Problem.solve", "meth") is None  # no known scheme: text
     assert external_url("ConvexBNRegressor", "class") is None
+
+
+def test_the_package_imports_with_docstrings_stripped():
+    # the CV estimators assemble their docstrings at import: python -OO has none
+    result = subprocess.run([sys.executable, "-OO", "-c", "import sk_convexbn"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,10 +113,13 @@ def load_rows(path: Path) -> list[Row] | dict:
     ``{group: {"rows": {name: record}, ...}}``.
     """
     data = json.loads(Path(path).read_text())
-    if all(not isinstance(v, dict) for v in data.values()):
-        return data
+    nested = any(isinstance(v, dict) and isinstance(v.get("rows"), dict) for v in data.values())
+    if not nested and not any("/" in key for key in data):
+        return data  # one record
     rows = []
     for key, value in data.items():
+        if not isinstance(value, dict):  # metadata beside the rows
+            continue
         if isinstance(value.get("rows"), dict):
             rows += [Row(key, name, rec) for name, rec in value["rows"].items()]
         else:
@@ -155,9 +159,10 @@ class Ratio:
 
 
 def select_groups(rows: list[Row], groups: list[str] | None) -> list[Row]:
-    if not groups:
-        return rows
-    return sorted((r for r in rows if r.group in groups), key=lambda r: groups.index(r.group))
+    """The rows of ``groups`` in that order (all groups, in order of appearance, when
+    None), each group's rows together."""
+    order = groups or list(dict.fromkeys(r.group for r in rows))
+    return sorted((r for r in rows if r.group in order), key=lambda r: order.index(r.group))
 
 
 def table_cells(rows: list[Row], columns: list[str], ratio: Ratio | None):
@@ -242,6 +247,15 @@ class _ResultsDirective(SphinxDirective):
         self.env.note_dependency(rel_filename)
         return load_rows(Path(filename)) if Path(filename).is_file() else None
 
+    def selected(self, rows):
+        """``rows`` of the ``:groups:`` option, warning about groups the file lacks."""
+        groups = self.options.get("groups")
+        unknown = sorted(set(groups or ()) - {r.group for r in rows})
+        if unknown:
+            self.state.document.reporter.warning(
+                f"{self.arguments[0]} has no group {unknown}", line=self.lineno)
+        return select_groups(rows, groups)
+
     def missing(self):
         container = nodes.container(classes=["sk-convexbn-missing-file"])
         self.state.nested_parse(self.content, self.content_offset, container)
@@ -264,7 +278,7 @@ class BenchmarkTable(_ResultsDirective):
         if isinstance(rows, dict):
             body = [("", [COLUMNS.get(k, (k,))[0], format_value(v)]) for k, v in rows.items()]
             return [_table_node(["quantity", "value"], body, title)]
-        rows = select_groups(rows, self.options.get("groups"))
+        rows = self.selected(rows)
         header, body = table_cells(rows, self.options.get("columns", []),
                                    self.options.get("ratio"))
         return [_table_node(header, body, title)]
@@ -286,8 +300,10 @@ def _save(fig, path: Path) -> None:
     _pyplot().close(fig)
 
 
-def plot_time_accuracy(rows: list[Row], path: Path, accuracy: str = "accuracy") -> None:
+def plot_time_accuracy(rows: list[Row], path: Path, accuracy: str = "accuracy") -> bool:
     """One panel per group: fit time (log scale) against test accuracy.
+
+    Returns False, drawing nothing, when no row has both.
 
     A method has the same colour and marker in every panel (circles: the convex
     models), and one legend below the panels names them.
@@ -299,6 +315,8 @@ def plot_time_accuracy(rows: list[Row], path: Path, accuracy: str = "accuracy") 
 
     points = [r for r in rows if r.ran and isinstance(r.record.get(accuracy), (int, float))
               and seconds(r) is not None]
+    if not points:
+        return False
     groups = list(dict.fromkeys(r.group for r in points))
     methods = list(dict.fromkeys(r.name for r in points))
     n_cols = min(2, len(groups))
@@ -326,15 +344,21 @@ def plot_time_accuracy(rows: list[Row], path: Path, accuracy: str = "accuracy") 
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
                    ncol=2 if max(len(m) for m in methods) > 20 else 3)
         _save(fig, path)
+    return True
 
 
-def plot_ratio(rows: list[Row], path: Path, ratio: Ratio) -> None:
-    """One horizontal bar per row: ``ratio`` on a log axis, annotated with the time."""
+def plot_ratio(rows: list[Row], path: Path, ratio: Ratio) -> bool:
+    """One horizontal bar per row: ``ratio`` on a log axis, annotated with the time.
+
+    Returns False, drawing nothing, when no row has the ratio.
+    """
     plt = _pyplot()
 
     references = ratio.references(rows)
     bars = [(r, ratio.value(r, references)) for r in rows]
     bars = [(r, v) for r, v in bars if v is not None]
+    if not bars:
+        return False
     with plt.rc_context({"font.size": 11}):
         fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.3))
         names = [r.name for r, _ in bars][::-1]
@@ -353,6 +377,7 @@ def plot_ratio(rows: list[Row], path: Path, ratio: Ratio) -> None:
         ax.grid(axis="x", alpha=0.3)
         fig.tight_layout()
         _save(fig, path)
+    return True
 
 
 class BenchmarkPlot(_ResultsDirective):
@@ -369,16 +394,20 @@ class BenchmarkPlot(_ResultsDirective):
         rows = self.results()
         if rows is None:
             return self.missing()
-        rows = select_groups(rows, self.options.get("groups"))
+        rows = self.selected(rows)
         kind = self.options.get("kind", "time-accuracy")
         name = f"{Path(self.arguments[0]).stem}-{kind}-{self.lineno}.png"
         path = Path(self.env.srcdir) / "_generated" / "benchmarks" / self.env.docname / name
         if kind == "ratio":
             if "ratio" not in self.options:
                 raise self.error("benchmark-plot :kind: ratio needs :ratio:")
-            plot_ratio(rows, path, self.options["ratio"])
+            drawn = plot_ratio(rows, path, self.options["ratio"])
         else:
-            plot_time_accuracy(rows, path, self.options.get("accuracy", "accuracy"))
+            drawn = plot_time_accuracy(rows, path, self.options.get("accuracy", "accuracy"))
+        if not drawn:
+            self.state.document.reporter.warning(
+                f"{self.arguments[0]}: no row to plot", line=self.lineno)
+            return self.missing()
         uri = "/" + path.relative_to(self.env.srcdir).as_posix()
         figure = nodes.figure(classes=["sk-convexbn-benchmark-plot"])
         figure += nodes.image(uri=uri, alt=self.options.get("alt", ""))
@@ -387,7 +416,13 @@ class BenchmarkPlot(_ResultsDirective):
         return [figure]
 
 
+def _clear_generated(app):
+    """Start from no plots: names follow line numbers, old ones would pile up."""
+    shutil.rmtree(Path(app.srcdir) / "_generated" / "benchmarks", ignore_errors=True)
+
+
 def setup(app):
+    app.connect("builder-inited", _clear_generated)
     app.add_directive("benchmark-table", BenchmarkTable)
     app.add_directive("benchmark-plot", BenchmarkPlot)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -97,36 +97,46 @@ class ExampleOrder:
         return f"<{type(self).__name__}: {', '.join(self.ORDER)}>"
 
 
-#: Where an offline build sends references to other projects: URL of a module, of an
-#: object (class or function page), and the page of an object's attribute or method.
+#: Where an offline build sends references to other projects: the page of an object
+#: (class or function) by its full path, and the roles that scheme is right for.
+#: PyTorch's module pages and its Tensor methods follow other schemes: only classes
+#: under ``torch.nn`` and ``torch.optim`` are linked.
 EXTERNAL = {
-    "sklearn": ("https://scikit-learn.org/stable/api/{module}.html",
-                "https://scikit-learn.org/stable/modules/generated/{object}.html"),
-    "torch": ("https://docs.pytorch.org/docs/stable/{module}.html",
-              "https://docs.pytorch.org/docs/stable/generated/{object}.html"),
-    "numpy": ("https://numpy.org/doc/stable/reference/routines.html",
-              "https://numpy.org/doc/stable/reference/generated/{object}.html"),
+    "sklearn": "https://scikit-learn.org/stable/modules/generated/{object}.html",
+    "torch": "https://docs.pytorch.org/docs/stable/generated/{object}.html",
+    "numpy": "https://numpy.org/doc/stable/reference/generated/{object}.html",
 }
+OBJECT_ROLES = {"class", "func", "meth", "attr", "exc", "obj"}
 
 
 def external_url(target: str, reftype: str) -> str | None:
     """The documentation URL of ``target`` (``sklearn.pipeline.Pipeline``), if known.
 
     Classes and functions have pages named after their full path; a method or an
-    attribute (a lower-case name after a class) is an anchor on its class's page.
+    attribute (a name after a capitalized class) is an anchor on its class's page.
+    scikit-learn's top-level modules (``sklearn.callback``) have API pages. Anything
+    else stays plain text rather than risk a dead link.
     """
-    project = target.split(".")[0]
-    if project not in EXTERNAL or "." not in target:
-        return None
-    module_url, object_url = EXTERNAL[project]
-    if reftype == "mod":
-        return module_url.format(module=target)
     parts = target.split(".")
+    project = parts[0]
+    if project not in EXTERNAL or len(parts) < 2:
+        return None
+    if reftype == "mod":
+        return (f"https://scikit-learn.org/stable/api/{target}.html"
+                if project == "sklearn" and len(parts) == 2 else None)
+    if reftype not in OBJECT_ROLES:
+        return None
     classes = [k for k, part in enumerate(parts) if part[:1].isupper()]
+    if project == "torch" and (parts[1] not in ("nn", "optim") or not classes):
+        return None
+    if not classes and reftype not in ("func", "obj"):
+        return None
+    if reftype == "obj" and not classes and len(parts) == 2:
+        return None  # sklearn.pipeline: a module, not an object
     if classes and classes[0] < len(parts) - 1:  # Class.method
         owner = ".".join(parts[:classes[0] + 1])
-        return object_url.format(object=owner) + "#" + target
-    return object_url.format(object=target)
+        return EXTERNAL[project].format(object=owner) + "#" + target
+    return EXTERNAL[project].format(object=target)
 
 
 def _resolve_external(app, env, node, contnode):

@@ -109,12 +109,15 @@ def docstring_entries(cls, section: str) -> dict[str, str]:
     its ``name : type`` line (indented by four spaces) and the lines indented more
     deeply, or blank, that follow it.
     """
-    lines = cls.__doc__.splitlines()
+    lines = (cls.__doc__ or "").splitlines()  # None under python -OO
 
     def is_header(k):
         return k + 1 < len(lines) and lines[k + 1].strip() and set(lines[k + 1].strip()) == {"-"}
 
-    start = next(k for k in range(len(lines)) if lines[k].strip() == section and is_header(k))
+    start = next((k for k in range(len(lines)) if lines[k].strip() == section and is_header(k)),
+                 None)
+    if start is None:
+        return {}
     entries: dict[str, list[str]] = {}
     current = None
     for k in range(start + 2, len(lines)):

@@ -465,8 +465,9 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     n_components : int or None, default=None
         Restrict first-layer weights to the top ``n_components`` principal directions.
     spectral_power : float, default=1.0
-        Penalize low-variance BN directions more (``Lambda = diag((sigma_k /
-        sigma_1)^spectral_power)``); 0 is plain batch normalization. The default 1
+        Penalize low-variance BN directions more
+        (:math:`\\Lambda = \\operatorname{diag}((\\sigma_k / \\sigma_1)^\\tau)`,
+        :math:`\\tau` = ``spectral_power``); 0 is plain batch normalization. The default 1
         encodes the preference of gradient descent for high-variance directions
         (:ref:`theory_implicit_regularization`): the whitened program with 0 treats all directions alike and fits
         noise directions, which costs accuracy on held-out data (breast_cancer: 0.912
@@ -480,7 +481,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         :class:`~sklearn.linear_model.LogisticRegression`).
     solver : {"auto", "working_set", "closed_form", "cvxpy", "admm"}, default="auto"
         See :class:`ConvexBNRegressor`. ``"auto"``: the closed form where it applies
-        (squared loss, full row rank), else the working-set solver.
+        (squared loss, full row rank, ``spectral_power=0``), else the working-set solver.
     solver_params : dict or None, default=None
         Options of a named solver (see :class:`ConvexBNRegressor`).
     max_iter : int, default=10000

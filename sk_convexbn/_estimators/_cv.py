@@ -158,6 +158,8 @@ def _shares_docs(cls):
     the ``<shared attributes>`` line becomes the plain estimator's attributes (those
     of the refitted network)."""
     plain = cls._plain
+    if not cls.__doc__ or not plain.__doc__:  # docstrings stripped (python -OO)
+        return cls
     own, shared = docstring_entries(cls, "Parameters"), docstring_entries(plain, "Parameters")
     section = "\n".join(own[name] for name in own)
     ordered = "\n".join(own.get(name) or shared[name] for name in inspect.signature(cls).parameters)
@@ -197,7 +199,7 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
         under ``joblib.parallel_backend("dask")`` they run on a Dask cluster.
     refit : bool, default=True
         Refit on all the data at the best grid point (without it, the estimator
-        cannot predict).
+        cannot predict, and the network's attributes below do not exist).
     spectral_power : float or array-like of float, default=0.0
         One value, or several searched jointly with ``alpha`` (as ``l1_ratio`` in
         :class:`~sklearn.linear_model.ElasticNetCV`); each has its own grid.
@@ -340,7 +342,8 @@ class ConvexBNClassifierCV(_ConvexBNCVMixin, ConvexBNClassifier):
         Paths computed in parallel with joblib (a Dask cluster under
         ``joblib.parallel_backend("dask")``).
     refit : bool, default=True
-        Refit on all the data at the best grid point.
+        Refit on all the data at the best grid point (without it, the estimator
+        cannot predict, and the network's attributes below do not exist).
     spectral_power : float or array-like of float, default=1.0
         One value, or several searched jointly with ``alpha``.
 

@@ -279,7 +279,7 @@ _SHARED_PARAMETERS_DOC = """
         Seeds initialization, batch shuffling and the validation split (a local
         torch.Generator; global states are untouched).
     verbose : int, default=0
-        0: silent. 1: a line every 100 epochs (and the last) with J, the
+        0: silent. 1: a line at the first epoch, every 100 epochs and the last, with J, the
         validation score with ``early_stopping``, and the elapsed time. ``>= 2``: a
         line per epoch.
 """

@@ -112,17 +112,18 @@ def test_float32_compute():
 
 
 def test_verbose_progress(capsys):
-    solution, _ = solve_admm(make_case(0), tol=1e-6, max_iter=1000, verbose=1, check_every=5)
+    # tol=0 is never met: 1,000 iterations, certificate checks every 5
+    with pytest.warns(ConvergenceWarning):
+        solve_admm(make_case(0), tol=0.0, max_iter=1000, verbose=1, check_every=5)
     brief = capsys.readouterr().out.splitlines()
     # the first check, every LOG_EVERY-th iteration and the last; no residuals
-    assert 2 <= len(brief) <= 2 + solution.n_iter // 250
+    assert [int(line.split()[2]) for line in brief] == [5, 250, 500, 750, 1000]
     assert all(line.startswith("[admm] iteration") and "gap" in line and "rho" not in line
                for line in brief)
-    assert brief[-1].startswith(f"[admm] iteration {solution.n_iter:6d}")
-    assert brief[0].startswith("[admm] iteration      5")  # the first check
-    solve_admm(make_case(0), tol=1e-6, max_iter=1000, verbose=2, check_every=5)
+    with pytest.warns(ConvergenceWarning):
+        solve_admm(make_case(0), tol=0.0, max_iter=100, verbose=2, check_every=5)
     detailed = capsys.readouterr().out.splitlines()
-    assert len(detailed) == solution.n_iter // 5 + (solution.n_iter % 5 > 0)
+    assert len(detailed) == 20
     assert all("rho" in line and "residual" in line for line in detailed)
 
 

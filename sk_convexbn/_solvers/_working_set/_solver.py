@@ -174,7 +174,7 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
                 entering = (upper > view.alpha * (1 + VIOLATION)) & ~in_set
         log(rounds, f"{f'gap {gap:.2e}' if certified else 'screened'}  active {len(active)}  "
                     f"entering {int(entering.sum())}",
-            details=f"newton steps {steps}", last=certified and gap <= tol)
+            details=f"newton steps so far {steps}", last=certified and gap <= tol)
         if progress is not None:
             progress(iteration=rounds, duality_gap=gap if certified else math.nan,
                      n_active=len(active))
