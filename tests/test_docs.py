@@ -11,6 +11,7 @@ them).
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import re
 import shutil
@@ -47,6 +48,15 @@ def _copy_sources(destination: Path) -> Path:
         if (ROOT / name).is_file():
             shutil.copy2(ROOT / name, destination / name)
     return destination / "docs"
+
+
+def _docs_extension(name: str):
+    """A module of docs/_ext (the Sphinx extensions), imported as the build does."""
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
 
 
 def test_docs_build(tmp_path):
@@ -93,11 +103,7 @@ def test_public_api_is_documented():
 
 
 def test_examples_are_gallery_scripts():
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        from sk_convexbn_docs import ExampleOrder
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
+    ExampleOrder = _docs_extension("sk_convexbn_docs").ExampleOrder
     for example in sorted(EXAMPLES.glob("*.py")):
         docstring = ast.get_docstring(ast.parse(example.read_text()), clean=False)
         assert docstring, f"{example.name} has no module docstring"
@@ -113,17 +119,8 @@ def test_contributing_guides_give_the_build_command():
         assert BUILD_COMMAND in guide.read_text(), f"{guide.name} lacks {BUILD_COMMAND!r}"
 
 
-def _benchmarks_extension():
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        import sk_convexbn_benchmarks
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
-    return sk_convexbn_benchmarks
-
-
 def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
-    ext = _benchmarks_extension()
+    ext = _docs_extension("sk_convexbn_benchmarks")
     flat = tmp_path / "flat.json"
     flat.write_text('{"a/convex": {"seconds": 4.0, "accuracy": 0.9, "gap": 1e-13},'
                     ' "a/MLP x": {"seconds": 2.0, "accuracy": 0.95},'
@@ -166,11 +163,7 @@ def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
 
 
 def test_offline_references_to_other_projects_get_their_urls():
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        from sk_convexbn_docs import external_url
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
+    external_url = _docs_extension("sk_convexbn_docs").external_url
     generated = "https://scikit-learn.org/stable/modules/generated/"
     assert external_url("sklearn.pipeline.Pipeline", "class") == (
         generated + "sklearn.pipeline.Pipeline.html")

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx.util.docutils import SphinxDirective
+from sk_convexbn_docs import OptionalFileDirective
 
 #: Header and format of the keys the benchmark scripts write.
 COLUMNS = {
@@ -236,16 +236,15 @@ def _groups_option(text: str) -> list[str]:
     return [g.strip() for g in text.split(",") if g.strip()]
 
 
-class _ResultsDirective(SphinxDirective):
-    """Shared by both directives: the JSON file, or the content when it is missing."""
+class _ResultsDirective(OptionalFileDirective):
+    """Shared by both directives: the rows of the JSON file (None when it is missing)."""
 
     required_arguments = 1
     has_content = True
 
     def results(self):
-        rel_filename, filename = self.env.relfn2path(self.arguments[0])
-        self.env.note_dependency(rel_filename)
-        return load_rows(Path(filename)) if Path(filename).is_file() else None
+        path = self.target()
+        return None if path is None else load_rows(path)
 
     def selected(self, rows):
         """``rows`` of the ``:groups:`` option, warning about groups the file lacks."""
@@ -255,11 +254,6 @@ class _ResultsDirective(SphinxDirective):
             self.state.document.reporter.warning(
                 f"{self.arguments[0]} has no group {unknown}", line=self.lineno)
         return select_groups(rows, groups)
-
-    def missing(self):
-        container = nodes.container(classes=["sk-convexbn-missing-file"])
-        self.state.nested_parse(self.content, self.content_offset, container)
-        return [container]
 
 
 class BenchmarkTable(_ResultsDirective):

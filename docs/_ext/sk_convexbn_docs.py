@@ -1,9 +1,9 @@
 """Small Sphinx helpers for the sk_convexbn documentation.
 
-* ``optional-literalinclude``: ``literalinclude`` of a file that may not exist yet
-  (the benchmark tables are written by the scripts in ``benchmarks/``). When the
-  file is missing, the directive's content (reStructuredText) is shown instead, so
-  the build never fails on a table that has not been produced.
+* ``OptionalFileDirective``: a directive about a file that may not exist yet (the
+  benchmark results are written by the scripts in ``benchmarks/``); when it is
+  missing, the directive's content (reStructuredText) is shown instead, so the build
+  never fails on results that have not been produced.
 * ``optional-figure``: a ``figure`` that is left out when its image is missing.
 * API pages document the members that sk_convexbn defines (its own methods and
   properties, inherited ones included); the methods every scikit-learn estimator
@@ -22,29 +22,22 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst.directives.images import Figure
-from sphinx.directives.code import LiteralInclude
 from sphinx.util.docutils import SphinxDirective
 
 
-class _Optional(SphinxDirective):
-    """Mixin: does the file named by the first argument exist?"""
+class OptionalFileDirective(SphinxDirective):
+    """Mixin of directives whose first argument names a file that may not exist."""
 
-    def _target_exists(self) -> bool:
+    def target(self) -> Path | None:
+        """The file, or None when it does not exist (yet)."""
         rel_filename, filename = self.env.relfn2path(self.arguments[0])
         # Registered even when missing: the page is then rebuilt on every build,
         # and picks the file up as soon as a script has written it.
         self.env.note_dependency(rel_filename)
-        return Path(filename).is_file()
+        return Path(filename) if Path(filename).is_file() else None
 
-
-class OptionalLiteralInclude(LiteralInclude, _Optional):
-    """``literalinclude`` that shows its content instead when the file is missing."""
-
-    has_content = True
-
-    def run(self):
-        if self._target_exists():
-            return super().run()
+    def missing(self) -> list:
+        """The directive's content, shown in place of the missing file."""
         if not self.content:
             return []
         container = nodes.container(classes=["sk-convexbn-missing-file"])
@@ -52,11 +45,12 @@ class OptionalLiteralInclude(LiteralInclude, _Optional):
         return [container]
 
 
-class OptionalFigure(Figure, _Optional):
-    """``figure`` that is left out when the image is missing."""
+class OptionalFigure(Figure, OptionalFileDirective):
+    """``figure`` that is left out when the image is missing (its content is the
+    caption, not a replacement)."""
 
     def run(self):
-        if self._target_exists():
+        if self.target() is not None:
             return super().run()
         return []
 
@@ -152,7 +146,6 @@ def _resolve_external(app, env, node, contnode):
 
 
 def setup(app):
-    app.add_directive("optional-literalinclude", OptionalLiteralInclude)
     app.add_directive("optional-figure", OptionalFigure)
     app.connect("autodoc-skip-member", _skip_members_defined_elsewhere)
     # after intersphinx (priority 500 by default): only what no inventory resolved

@@ -19,8 +19,12 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 
-from ._base import (check_positive_sample_weight, clear_fitted_state, docstring_entries,
-                    unfitted_on_failure)
+from ._base import (
+    check_positive_sample_weight,
+    clear_fitted_state,
+    docstring_entries,
+    unfitted_on_failure,
+)
 from ._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._progress import FitProgress
 
@@ -153,21 +157,19 @@ class _ConvexBNCVMixin:
 
 def _shares_docs(cls):
     """Document what a CV estimator shares with its plain estimator in the plain
-    estimator's words: the Parameters section lists, in the order of the signature,
-    the CV estimator's own entries and, for the other parameters, the plain ones;
-    the ``<shared attributes>`` line becomes the plain estimator's attributes (those
-    of the refitted network)."""
+    estimator's words: its Parameters section lists, in the order of the signature,
+    its own entries and, for the other parameters, the plain ones; its Attributes
+    section, its own entries and then the plain estimator's others (those of the
+    refitted network)."""
     plain = cls._plain
     if not cls.__doc__ or not plain.__doc__:  # docstrings stripped (python -OO)
         return cls
-    own, shared = docstring_entries(cls, "Parameters"), docstring_entries(plain, "Parameters")
-    section = "\n".join(own[name] for name in own)
-    ordered = "\n".join(own.get(name) or shared[name] for name in inspect.signature(cls).parameters)
-    attributes = docstring_entries(plain, "Attributes")
-    mine = set(docstring_entries(cls, "Attributes"))
-    cls.__doc__ = (cls.__doc__.replace(section, ordered)
-                   .replace("    <shared attributes>", "\n".join(
-                       text for name, text in attributes.items() if name not in mine)))
+    for section, order in (("Parameters", list(inspect.signature(cls).parameters)),
+                           ("Attributes", None)):
+        own, shared = docstring_entries(cls, section), docstring_entries(plain, section)
+        names = order or list(own) + [name for name in shared if name not in own]
+        merged = "\n".join(own.get(name) or shared[name] for name in names)
+        cls.__doc__ = cls.__doc__.replace("\n".join(own.values()), merged)
     return cls
 
 
@@ -216,7 +218,6 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
         Held-out score of every fold at every grid point.
     best_score_ : float
         Mean held-out score at the chosen grid point.
-    <shared attributes>
 
     See Also
     --------
@@ -359,7 +360,6 @@ class ConvexBNClassifierCV(_ConvexBNCVMixin, ConvexBNClassifier):
         Held-out score of every fold at every grid point.
     best_score_ : float
         Mean held-out score at the chosen grid point.
-    <shared attributes>
 
     See Also
     --------
