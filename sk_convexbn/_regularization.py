@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-from scipy.optimize import nnls
 from sklearn.base import clone
 
-from ._program import ConvexProgram
+from ._estimators._convex import ConvexBNClassifier, ConvexBNRegressor, _ConvexBNBase
 
 
 def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
@@ -17,7 +14,14 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
     other hyperparameters, ``random_state`` included, since the activation patterns
     are sampled) fits ``X, y`` with all hidden blocks zero: the network predicts its
     intercept only. Grids of ``alpha`` are naturally laid out as fractions of it,
-    e.g. ``alpha_max(...) * np.logspace(-4, 0, 10)``.
+    e.g. ``alpha_max(...) * np.logspace(-4, 0, 10)``; the CV estimators start their
+    grids here by the same rule.
+
+    The patterns covered are those of the program before any training: the sampled
+    ones and, when ``init`` is a fitted estimator, its neurons'. With
+    ``init="gd"`` the patterns of the gradient-descent seed run are not covered (that
+    run trains at the fit's own ``alpha``, so its patterns depend on it): a fit at
+    ``alpha_max`` may then keep neurons on them.
 
     Parameters
     ----------
@@ -27,7 +31,7 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
         Targets (regression) or class labels (classification).
     estimator : ConvexBNRegressor or ConvexBNClassifier, default=None
         The estimator whose program is meant (its ``alpha`` is ignored; it is not
-        fitted or modified). ``None`` means ``ConvexBNRegressor()``.
+        fitted or modified, and nothing is trained). ``None`` means ``ConvexBNRegressor()``.
     sample_weight : array-like of shape (n_samples,), default=None
         Nonnegative row weights, as in the estimator's ``fit``.
 
@@ -50,15 +54,16 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
         \\alpha_{\\max} = \\max_b \\min_{\\lambda \\ge 0}
         \\big\\| \\sigma_b Z^T D_{p(b)} G_{c(b)} - A_b^T \\lambda \\big\\|_2 ,
 
-    one nonnegative least-squares problem of size ``(n_columns, n_samples)`` per block
+    the norm of the projection of ``-grad_b`` onto the block's cone, computed by the
+    same exact cone projections as the working-set solver's optimality check
     (blocks sharing a pattern and an output but not a sign are two different
-    problems). Where the estimator uses the closed form (squared loss, full row rank,
+    problems; blocks are projected by decreasing ``||grad_b||``, an upper bound, until
+    none can exceed the largest value found). Where the estimator uses the closed form (squared loss, full row rank,
     every pattern), the same condition reduces to the largest root mean square of the
-    positive and negative parts of the residual ``Y - b_0``. This costs far less than a fit, but grows with ``n_patterns`` times
-    the number of outputs. The value is exact for the program; a solver stops
-    within its tolerance, so just above ``alpha_max`` a fitted network may keep a few
-    neurons of negligible weight (the first-order solver can also use activation
-    patterns outside the sampled ones within ``tol``).
+    positive and negative parts of the residual ``Y - b_0``. This costs far less than
+    a fit, but grows with ``n_patterns`` times the number of outputs. The value is
+    exact for the program; a solver stops within its tolerance, so just above
+    ``alpha_max`` a fitted network may keep a few neurons of negligible weight.
 
     Examples
     --------
@@ -74,8 +79,6 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
     >>> est.set_params(alpha=0.5 * a).fit(X, y).n_neurons_ > 0
     True
     """
-    from ._estimators._convex import ConvexBNRegressor, _ConvexBNBase
-
     if estimator is None:
         estimator = ConvexBNRegressor()
     if not isinstance(estimator, _ConvexBNBase):
@@ -85,53 +88,7 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
         )
     estimator = clone(estimator)
     estimator._validate_params()
-    program, solver, _ = estimator._program_and_solver(X, y, sample_weight)
-    return solver.alpha_max(program)
-
-
-def _gradients_at_zero(program: ConvexProgram) -> np.ndarray:
-    """``sigma_b Z^T D_p(b) G_c(b)`` of every block (n_columns, n_blocks) at ``u = 0``."""
-    Y = torch.as_tensor(program.targets, dtype=torch.float64)
-    c = torch.as_tensor(program.row_coefficients, dtype=torch.float64)
-    zero = torch.zeros_like(Y)
-    b = torch.zeros(program.n_outputs, dtype=torch.float64)
-    if program.fit_intercept:
-        b = program.loss.optimal_intercept(zero, Y, c, b)
-    G = (c[:, None] * program.loss.row_gradients(zero + b, Y)).numpy()
-    pattern, sign, output = program.block_layout()
-    return sign * (program.Z.T @ (program.patterns[:, pattern] * G[:, output]))
-
-
-def _threshold(program: ConvexProgram, pattern: int, gradient: np.ndarray) -> float:
-    """``min_{lambda >= 0} ||gradient - A_p^T lambda||`` (one NNLS)."""
-    cone_T = ((2.0 * program.patterns[:, pattern] - 1.0)[:, None] * program.Z).T
-    return float(nnls(cone_T, gradient, maxiter=50 * program.n_samples)[1])
-
-
-def block_thresholds(program: ConvexProgram) -> np.ndarray:
-    """Per block, the smallest ``alpha`` keeping that block at zero (see :func:`alpha_max`)."""
-    gradients = _gradients_at_zero(program)
-    pattern, _, _ = program.block_layout()
-    return np.array([_threshold(program, pattern[k], gradients[:, k])
-                     for k in range(program.n_blocks)])
-
-
-def largest_block_threshold(program: ConvexProgram) -> float:
-    """``max`` of :func:`block_thresholds`, solving only the NNLS problems that can matter.
-
-    A block's threshold is at most ``||gradient_b||`` (take ``lambda = 0``): blocks
-    are visited by decreasing norm, and the search ends at the first whose norm is
-    not above the largest threshold found.
-    """
-    gradients = _gradients_at_zero(program)
-    pattern, _, _ = program.block_layout()
-    norms = np.linalg.norm(gradients, axis=0)
-    best = 0.0
-    for k in np.argsort(-norms, kind="stable"):
-        if norms[k] <= best:
-            break
-        best = max(best, _threshold(program, pattern[k], gradients[:, k]))
-    return best
+    return estimator._alpha_max(X, y, sample_weight)
 
 
 def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, float]:
@@ -188,8 +145,6 @@ def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, fl
     >>> bool(gap > -1e-9)
     True
     """
-    from ._estimators._convex import ConvexBNClassifier, ConvexBNRegressor
-
     classifier = hasattr(model, "classes_")
     convex = (ConvexBNClassifier(loss=model.loss, class_weight=model.class_weight)
               if classifier else ConvexBNRegressor())
@@ -197,7 +152,7 @@ def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, fl
                       n_components=model.n_components, spectral_power=model.spectral_power,
                       n_patterns="all", solver="working_set", tol=1e-9)
     convex.fit(X, y, sample_weight=sample_weight)
-    program, _, _ = clone(convex)._program_and_solver(X, y, sample_weight)
+    program, _ = clone(convex)._program(X, y, sample_weight)
     J = model._network().objective(program.rows, program.targets, program.sample_weight,
                                    program.loss, float(model.alpha), program.penalty)
     return (J - convex.objective_) / abs(convex.objective_), float(convex.objective_)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 
 from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNRegressor, alpha_max
@@ -107,7 +108,53 @@ def test_global_gap_agrees_with_enumeration_and_flags_a_poor_network():
 def test_largest_threshold_prunes_without_changing_the_maximum(name):
     from conftest import CASES, make_case
 
-    from sk_convexbn._regularization import block_thresholds, largest_block_threshold
+    from sk_convexbn._solvers import block_thresholds, largest_block_threshold
 
     program = make_case(**CASES[name])
     assert largest_block_threshold(program) == np.max(block_thresholds(program))
+
+
+@pytest.mark.parametrize("name", ["regression", "softmax", "logistic", "weighted"])
+def test_block_thresholds_are_the_nonnegative_least_squares_distances(name):
+    """Each threshold, by its definition, computed independently with SciPy's NNLS:
+    min_{lambda >= 0} ||grad_b - A_b^T lambda|| with grad_b at u = 0."""
+    from conftest import CASES, make_case
+    from scipy.optimize import nnls
+
+    from sk_convexbn._solvers import block_thresholds
+
+    program = make_case(**CASES[name])
+    Y, c = program.targets, program.row_coefficients
+    b = np.zeros(program.n_outputs)
+    if program.fit_intercept:
+        b = program.loss.optimal_intercept(
+            torch.zeros(Y.shape, dtype=torch.float64), torch.as_tensor(Y), torch.as_tensor(c),
+            torch.as_tensor(b)).numpy()
+    G = c[:, None] * program.loss.row_gradients(
+        torch.as_tensor(np.zeros(Y.shape) + b), torch.as_tensor(Y)).numpy()
+    pattern, sign, output = program.block_layout()
+    expected = []
+    for k in range(program.n_blocks):
+        D = program.patterns[:, pattern[k]]
+        gradient = sign[k] * program.Z.T @ (D * G[:, output[k]])
+        cone = ((2.0 * D - 1.0)[:, None] * program.Z).T
+        expected.append(nnls(cone, gradient, maxiter=50 * program.n_samples)[1])
+    scale = max(expected)
+    np.testing.assert_allclose(block_thresholds(program), expected, rtol=1e-7,
+                               atol=1e-9 * scale)
+
+
+def test_one_alpha_max_rule_whatever_alpha_and_init_gd():
+    """alpha_max covers the program before any training: with init="gd" it neither
+    runs the seed nor depends on the estimator's alpha, and the CV grid starts there."""
+    from sk_convexbn import ConvexBNRegressorCV
+
+    X, rng = _data()
+    y = np.maximum(X[:, 0], 0) - X[:, 1]
+    est = ConvexBNRegressor(init="gd", n_patterns=20, random_state=0)
+    values = {alpha_max(X, y, estimator=clone(est).set_params(alpha=a)) for a in (1e-3, 1.0)}
+    assert len(values) == 1
+    (top,) = values
+    assert top == alpha_max(X, y, estimator=clone(est).set_params(init=None))
+    cv = ConvexBNRegressorCV(init="gd", n_patterns=20, alphas=3, cv=2, random_state=0)
+    assert cv.fit(X, y).alphas_[0] == top

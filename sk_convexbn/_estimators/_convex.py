@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import time
+import copy
 import warnings
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core._device import resolve_device
 from .._core._warnings import warn
-from .._program import make_program, network_from_solution
-from .._solvers import SOLVERS, SolveRequest, choose_solver, get_solver, solve
-from .._solvers._generation import solve_with_generation
+from .._program import SolveStatus, make_program
+from .._solvers import SOLVERS, SolveRequest, choose_solver, fit_program, get_solver
 from ._base import BNNetworkMixin, clear_fitted_state, unfitted_on_failure
 from ._gd import GDBNClassifier, GDBNRegressor
 from ._classification import BNClassifierMixin
@@ -100,17 +97,18 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             if self.solver_params:
                 raise ValueError(
                     "solver_params configures one solver, but solver='auto' chooses the "
-                    "solver from the data; name the solver (e.g. solver='admm') to pass "
+                    "solver from the data; name the solver (e.g. solver='working_set') to pass "
                     f"solver_params={self.solver_params!r}."
                 )
             return {}
         return get_solver(self.solver).check_params(self.solver_params)
 
-    def _program_and_solver(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
-        """Validate the data, build the convex program and pick its solver.
+    def _program(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
+        """Validate the data and build the convex program: the sampled patterns and a
+        fitted ``init``'s, no training (``init="gd"`` seeds it in :meth:`_seeded`).
 
         ``alpha`` and ``spectral_power`` default to the estimator's (the CV estimators
-        pass the grid's). Returns the program, the solver and its validated options.
+        pass the grid's). Returns the program and the solver's validated options.
         """
         options = self._solver_options()
         X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
@@ -121,19 +119,43 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             spectral_power=self.spectral_power if spectral_power is None else spectral_power,
             n_patterns=self.n_patterns, random_state=self.random_state,
         )
-        if isinstance(self.init, str):
-            program = program.with_gates(program.gates_of(self._gd_network(
-                X, y, sample_weight, alpha=program.alpha,
-                spectral_power=self.spectral_power if spectral_power is None else spectral_power)))
-        elif self.init is not None:
+        if self.init is not None and not isinstance(self.init, str):
             program = program.with_gates(program.gates_of(self._init_network(X.shape[1])))
+        return program, options
+
+    def _seeded(self, program, X, y, sample_weight, *, spectral_power=None):
+        """``init="gd"``: the program with the patterns of a short gradient-descent run
+        of its J added (the program itself otherwise)."""
+        if not isinstance(self.init, str):
+            return program
+        return program.with_gates(program.gates_of(self._gd_network(
+            X, y, sample_weight, alpha=program.alpha,
+            spectral_power=self.spectral_power if spectral_power is None else spectral_power)))
+
+    def _solver_for(self, program):
         if program.n_patterns == 0 and not self.pattern_search:
             raise ValueError(
                 "the program has no activation pattern: use n_patterns >= 1, init= a "
                 "fitted network, or pattern_search >= 1."
             )
+        return choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
+
+    def _prepare(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
+        """The seeded program, its solver and the solve request of this estimator."""
+        program, options = self._program(X, y, sample_weight, alpha=alpha,
+                                         spectral_power=spectral_power)
+        program = self._seeded(program, X, y, sample_weight, spectral_power=spectral_power)
+        request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol,
+                               device=resolve_device(self.device), verbose=self.verbose)
+        return program, self._solver_for(program), request
+
+    def _alpha_max(self, X, y, sample_weight, *, spectral_power=None) -> float:
+        """The one ``alpha_max`` rule (see :func:`sk_convexbn.alpha_max`): the program
+        over the sampled patterns and a fitted ``init``'s, never an ``init="gd"`` run's."""
+        program, _ = self._program(X, y, sample_weight, alpha=1.0,
+                                   spectral_power=spectral_power)
         solver = choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
-        return program, solver, options
+        return solver.alpha_max(program)
 
     def _gd_network(self, X, y, sample_weight, *, alpha, spectral_power):
         """``init="gd"``: a short gradient-descent run of the program's J (full-batch
@@ -166,69 +188,42 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         return network
 
     def _fit_convex(self, X, y, sample_weight):
-        """Fit the network: validate, build the program, solve it, store the network."""
+        """Fit the network: validate, build the program, call the fit kernel, store."""
         resolve_device(self.device)  # fail early on an unavailable device
         clear_fitted_state(self)  # no attribute of an earlier fit survives (warm state is private)
-        program, solver, options = self._program_and_solver(X, y, sample_weight)
+        program, solver, request = self._prepare(X, y, sample_weight)
         progress = FitProgress.start(self, program.rows, program.targets,
                                      program.sample_weight)
-        previous = getattr(self, "_solver_state", None) if self.warm_start else None
-        if previous is not None and previous[0] != solver.name:
-            previous = None
-        _, state = self._solve_program(program, solver, options,
-                                    state=None if previous is None else previous[1],
-                                    progress=progress)
-        self._solver_state = (solver.name, state) if self.warm_start else None
+        request.progress = progress.reporter("iteration")
+        request.state = getattr(self, "_warm_state", None) if self.warm_start else None
+        fit = fit_program(program, solver, request, pattern_search=self.pattern_search,
+                          random_state=self.random_state, label=type(self).__name__)
+        if fit.network.n_neurons == 0 and fit.solution.status is SolveStatus.OPTIMAL:
+            warn(EMPTY_NETWORK.format(alpha=program.alpha))
+        self._store_fit(fit)
+        self._warm_state = fit.state if self.warm_start else None
         progress.end(objective=self.objective_, duality_gap=self.duality_gap_)
         return self
 
-    def _solve_program(self, program, solver, options, *, state=None, progress=None,
-                       warn_empty=True):
-        """Solve ``program`` (warm from ``state``), store the network and the fitted
-        attributes.
+    def _store_fit(self, fit) -> None:
+        """The fitted attributes of a :class:`~sk_convexbn._solvers.ProgramFit`."""
+        self._store_network(fit.network)
+        self.objective_ = fit.objective
+        self.n_iter_ = fit.solution.n_iter
+        self.duality_gap_ = fit.duality_gap
+        self.solver_ = fit.solver
+        self.n_patterns_ = fit.n_patterns
+        self.n_components_ = fit.program.whitening.n_directions
+        if fit.pattern_violation is not None:
+            self.pattern_violation_ = fit.pattern_violation
 
-        Returns the program solved (with the generated patterns, if any) and the
-        solver's state, from which a related solve (another ``alpha``) can start.
-        """
-        start = time.perf_counter()
-        device = resolve_device(self.device)
-        whitening = program.whitening
-        if self.verbose:
-            print(
-                f"[{type(self).__name__}] n_samples={program.n_samples}, whitened "
-                f"directions={whitening.n_directions} (rank {whitening.rank}), "
-                f"patterns={program.n_patterns}, outputs={program.n_outputs}, "
-                f"alpha={program.alpha:.4g}, solver={solver.name}"
-            )
-        request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol, device=device,
-                               verbose=self.verbose, state=state,
-                               progress=None if progress is None else progress.reporter(
-                                   "iteration"))
-        if self.pattern_search:
-            program, solution, state, report = solve_with_generation(
-                program, solver, request, rounds=self.pattern_search,
-                random_state=check_random_state(self.random_state))
-            self.pattern_violation_ = report.violation
-        else:
-            solution, state = solve(program, solver, request)
-        network = network_from_solution(solution, program)
-        if network.n_neurons == 0 and warn_empty and solution.status == "optimal":
-            warn(EMPTY_NETWORK.format(alpha=program.alpha))
-        self._store_network(network)
-        self.objective_ = network.objective(
-            program.rows, program.targets, program.sample_weight, program.loss,
-            program.alpha, program.penalty)
-        self.n_iter_ = solution.n_iter
-        self.duality_gap_ = np.nan if solution.certificate is None else solution.certificate
-        self.solver_ = solver.name
-        self.n_patterns_ = 0 if solver.name == "closed_form" else program.n_patterns
-        self.n_components_ = whitening.n_directions
-        if self.verbose:
-            print(
-                f"[{type(self).__name__}] objective={self.objective_:.8g} with "
-                f"{network.n_neurons} neurons in {time.perf_counter() - start:.2f}s"
-            )
-        return program, state
+    def _fitted_copy(self, fit):
+        """A new estimator of this one's parameters at ``fit``'s ``alpha``, fitted to ``fit``
+        (this one, which validated the data, is not modified)."""
+        model = copy.copy(self)
+        model.alpha = fit.program.alpha
+        model._store_fit(fit)
+        return model
 
 
 class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
@@ -278,26 +273,23 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         :math:`\\tau` = ``spectral_power``. 0 is plain batch normalization. (The default of
         :class:`ConvexBNClassifier` is 1, for the held-out accuracy it measured;
         the regressors and the gradient-descent estimators default to 0).
-    solver : {"auto", "working_set", "closed_form", "cvxpy", "admm"}, default="auto"
+    solver : {"auto", "working_set", "closed_form", "cvxpy"}, default="auto"
         ``"working_set"``: the exact solver of the library, a working set of blocks
         grown from the most violating ones, solved by proximal gradient and Newton's
         method on the faces of the pattern cones, and certified by the duality gap of
         the whole program. ``"closed_form"``: the exact optimum over all networks
         when ``[X, 1]`` has full row rank on the distinct training rows, squared loss
         and ``spectral_power=0``. ``"cvxpy"``: the reference (CVXPY + Clarabel),
-        accurate to ~1e-8, for small problems. ``"admm"``: a first-order solver
-        whose iterations touch every block (torch, CPU or GPU). ``"auto"``: the
-        closed form where it applies, else the working set.
+        accurate to ~1e-8, for small problems. ``"auto"``: the closed form where
+        it applies, else the working set.
     solver_params : dict or None, default=None
         Extra options of a named solver (an error with ``"auto"``). For
-        ``"working_set"`` and ``"admm"``: ``dtype`` (``"float64"`` default, or
-        ``"float32"``); for ``"admm"`` also ``rho`` (initial penalty),
-        ``relaxation`` (in (0, 2), default 1.6) and ``check_every`` (iterations
-        between certificates, default 10); for ``"cvxpy"``, keyword arguments of
-        :meth:`cvxpy.Problem.solve` (e.g. ``{"solver": "SCS"}``).
+        ``"working_set"``: ``dtype`` (``"float64"`` default, or ``"float32"``);
+        for ``"cvxpy"``, keyword arguments of :meth:`cvxpy.Problem.solve` (e.g.
+        ``{"solver": "SCS"}``).
     max_iter : int, default=10000
-        Iteration limit of the iterative solvers: rounds of the working set
-        (rarely more than a few tens are needed), iterations of ADMM.
+        Iteration limit of the working-set solver: its rounds (rarely more than a
+        few tens are needed).
     tol : float, default=1e-6
         The iterative solvers stop when the relative duality gap ``(J - D) / J`` of
         their (feasible) network is below ``tol``: its objective is then within
@@ -305,18 +297,16 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     warm_start : bool, default=False
         When refitting on the same data and patterns (e.g. along a path of
         ``alpha``), start from the previous fit's solution (the working set and its
-        blocks; for ADMM, its iterates, two ``n_samples x n_blocks`` arrays kept on
-        the estimator).
+        blocks, kept on the estimator).
     device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
-        Where the working-set solver and ADMM compute (``"auto"``: CUDA when
+        Where the working-set solver computes (``"auto"``: CUDA when
         available). Fitted arrays are NumPy whatever the device.
     random_state : int, RandomState instance or None, default=None
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
         0: silent. 1: a summary of the program, a line per round of the working-set
-        solver (every 250 iterations of ADMM) with the duality gap and the elapsed
-        time, and the result. ``>= 2``: a line per iteration with the solver's
-        details (Newton steps; ADMM's residuals and penalty; CVXPY's own log).
+        solver with the duality gap and the elapsed time, and the result. ``>= 2``:
+        the solver's details (Newton steps; CVXPY's own log).
 
     Attributes
     ----------
@@ -339,7 +329,7 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     objective_ : float
         The objective J on the training data at the returned network.
     n_iter_ : int
-        Rounds of the working set, iterations of ADMM or CVXPY (0 for the closed
+        Rounds of the working set, iterations of CVXPY (0 for the closed
         form).
     duality_gap_ : float
         Relative duality gap ``(J - D) / J >= 0`` certified at the returned network
@@ -479,13 +469,13 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplying ``sample_weight`` (as in
         :class:`~sklearn.linear_model.LogisticRegression`).
-    solver : {"auto", "working_set", "closed_form", "cvxpy", "admm"}, default="auto"
+    solver : {"auto", "working_set", "closed_form", "cvxpy"}, default="auto"
         See :class:`ConvexBNRegressor`. ``"auto"``: the closed form where it applies
         (squared loss, full row rank, ``spectral_power=0``), else the working-set solver.
     solver_params : dict or None, default=None
         Options of a named solver (see :class:`ConvexBNRegressor`).
     max_iter : int, default=10000
-        Rounds of the working set, iterations of ADMM.
+        Rounds of the working set.
     tol : float, default=1e-6
         Relative duality gap at which the iterative solvers stop.
     warm_start : bool, default=False
@@ -496,9 +486,8 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         Seeds the gates that sample activation patterns.
     verbose : int, default=0
         0: silent. 1: a summary of the program, a line per round of the working-set
-        solver (every 250 iterations of ADMM) with the duality gap and the elapsed
-        time, and the result. ``>= 2``: a line per iteration with the solver's
-        details (Newton steps; ADMM's residuals and penalty; CVXPY's own log).
+        solver with the duality gap and the elapsed time, and the result. ``>= 2``:
+        the solver's details (Newton steps; CVXPY's own log).
 
     Attributes
     ----------
@@ -518,7 +507,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     objective_ : float
         J on the training data at the returned network.
     n_iter_ : int
-        Rounds of the working set, iterations of ADMM or CVXPY (0 for the closed
+        Rounds of the working set, iterations of CVXPY (0 for the closed
         form).
     duality_gap_ : float
         Relative duality gap ``(J - D) / J >= 0`` certified at the returned network

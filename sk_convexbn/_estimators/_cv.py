@@ -9,7 +9,6 @@ of its path, then a refit on all the data at the best grid point.
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +24,7 @@ from ._base import (
     docstring_entries,
     unfitted_on_failure,
 )
+from .._solvers import fit_path
 from ._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._progress import FitProgress
 
@@ -47,23 +47,25 @@ def _cv_constraints(plain) -> dict:
     return constraints
 
 
-def _fold_path(estimator, X, y, sample_weight, train, test, alphas, scorer, progress):
+def _fold_path(template, X, y, sample_weight, train, test, alphas, scorer, progress):
     """Scores on ``test`` of the fits on ``train`` along ``alphas`` (largest first),
-    each solve warm-started from the previous one."""
+    each solve warm-started from the previous one.
+
+    ``template`` (a plain estimator, private to this path) validates the fold and
+    builds its program; each fit of the path is scored as a new estimator.
+    """
     weights = None if sample_weight is None else sample_weight[train]
     # built at the path's smallest alpha (what init="gd" trains its seed at); each
     # grid point solves it at its own alpha
-    program, solver, options = estimator._program_and_solver(
-        X[train], y[train], weights, alpha=alphas[-1])
-    state, scores = None, []
-    for alpha in alphas:
-        estimator.alpha = float(alpha)
+    program, solver, request = template._prepare(X[train], y[train], weights,
+                                                 alpha=alphas[-1])
+    scores = []
+    for fit in fit_path(program, solver, request, alphas,
+                        pattern_search=template.pattern_search,
+                        random_state=template.random_state, label=type(template).__name__):
         # the path starts at the empty network on purpose: no warning there
-        program, state = estimator._solve_program(
-            replace(program, alpha=float(alpha)), solver, options, state=state,
-            warn_empty=False)
-        scores.append(scorer(estimator, X[test], y[test]))
-        progress.step("alpha", alpha=float(alpha), score=scores[-1])
+        scores.append(scorer(template._fitted_copy(fit), X[test], y[test]))
+        progress.step("alpha", alpha=fit.program.alpha, score=scores[-1])
     progress.end()
     return scores
 
@@ -77,8 +79,8 @@ class _ConvexBNCVMixin:
         names = [k for k in self._plain._get_param_names() if k not in _NOT_CV]
         return self._plain(**{k: getattr(self, k) for k in names})
 
-    def _grid(self, plain, X, y, sample_weight) -> np.ndarray:
-        """The ``alpha`` values of one path, largest first."""
+    def _grid(self, power, X, y, sample_weight) -> np.ndarray:
+        """The ``alpha`` values of the paths at ``spectral_power=power``, largest first."""
         if not isinstance(self.alphas, Integral):
             alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
             if alphas.size == 0 or not np.all(alphas > 0) or not np.all(np.isfinite(alphas)):
@@ -86,13 +88,10 @@ class _ConvexBNCVMixin:
                                  "points) or a non-empty array of positive alpha values; "
                                  f"got {self.alphas!r}.")
             return np.sort(np.unique(alphas))[::-1]
-        # the top of the grid from the sampled patterns (and init's network), without
-        # the seed run of init="gd", which has no alpha to train at yet
-        top = self._plain_estimator().set_params(
-            spectral_power=plain.spectral_power,
-            init=None if isinstance(self.init, str) else self.init)
-        program, solver, _ = top._program_and_solver(X, y, sample_weight, alpha=1.0)
-        largest = solver.alpha_max(program)
+        # the top of the grid by the alpha_max rule: the sampled patterns and a fitted
+        # init's, not init="gd"'s seed run, which has no alpha to train at yet
+        top = self._plain_estimator().set_params(spectral_power=power)
+        largest = top._alpha_max(X, y, sample_weight)
         if not largest > 0:  # targets constant: every alpha gives the empty network
             largest = 1.0
         return np.geomspace(largest, largest * self.eps, int(self.alphas))
@@ -108,8 +107,7 @@ class _ConvexBNCVMixin:
         if powers.ndim != 1 or powers.size == 0 or np.any(powers < 0):
             raise ValueError("spectral_power must be a nonnegative float or a non-empty list "
                              f"of them; got {self.spectral_power!r}.")
-        grids = [self._grid(plain.set_params(spectral_power=float(p)), X_valid, y, weights)
-                 for p in powers]
+        grids = [self._grid(float(p), X_valid, y, weights) for p in powers]
         splits = list(check_cv(self.cv, y, classifier=is_classifier(self)).split(X_valid, y))
         scorer = check_scoring(plain, scoring=self.scoring)
         progress = FitProgress.start(self, X_valid, y, sample_weight,

@@ -1,25 +1,31 @@
-"""Solvers of the convex BN program, behind one protocol (:class:`Solver`), and the registry.
+"""Solvers of the convex BN program, behind one contract (:class:`Solver`), and the fit kernel.
 
 ``get_solver(name)`` returns the solver an estimator's ``solver`` parameter names;
-``choose_solver(program)`` is the ``"auto"`` rule; ``solve(program, solver, request)``
-checks applicability and memory, then solves.
+``choose_solver(program)`` is the ``"auto"`` rule. :func:`fit_program` is the whole
+fit of a program (solve, pattern generation, the network and its objective), and
+:func:`fit_path` the same along a grid of ``alpha`` with warm starts; the estimators
+build the program, call them and store what they return.
 """
 
 from __future__ import annotations
 
-from .._core._device import check_memory
-from .._program import ConvexProgram, ConvexSolution
-from ._admm import ADMMSolver, ADMMState, solve_admm
-from ._base import SolveRequest, Solver
+from .._program import ConvexProgram
+from ._base import DTYPE, Option, SolveRequest, Solver, WarmState
+from ._blocks import block_thresholds, largest_block_threshold
 from ._closed_form import ClosedFormSolver, closed_form_inapplicable, solve_closed_form
 from ._cvxpy import CVXPYSolver, build_cvxpy_problem, solve_cvxpy
-from ._working_set import WorkingSetSolver, solve_working_set
+from ._fit import ProgramFit, fit_path, fit_program
+from ._working_set import WorkingSetSolver, WorkingSetState, solve_working_set
 
-#: The solvers by name (the values of the estimators' ``solver`` parameter).
+#: The solvers by name (the values of the estimators' ``solver`` parameter). Each
+#: earns its place (``benchmarks/baselines.py``): the closed form is exact and
+#: instantaneous where it applies; the working set is the fastest to a certified gap
+#: everywhere else; CVXPY + Clarabel is the independent reference the tests compare
+#: with.
 SOLVERS: dict[str, Solver] = {
-    solver.name: solver for solver in (ClosedFormSolver(), CVXPYSolver(), ADMMSolver(),
-                                        WorkingSetSolver())
+    solver.name: solver for solver in (ClosedFormSolver(), CVXPYSolver(), WorkingSetSolver())
 }
+
 
 def get_solver(name: str) -> Solver:
     """The registered solver called ``name``."""
@@ -38,54 +44,34 @@ def choose_solver(program: ConvexProgram) -> Solver:
     against 0.2 to 0.6 s), but its solution is accurate to ~1e-8 only, so hundreds
     of its blocks are round-off instead of zero (538 neurons on iris where the exact
     optimum has 3, at a higher J); from tens of thousands of constraints on, it is
-    slower by one to two orders of magnitude and needs gigabytes. ADMM is never
-    faster to a certified gap.
+    slower by one to two orders of magnitude and needs gigabytes.
     """
     if closed_form_inapplicable(program) is None:
         return SOLVERS["closed_form"]
     return SOLVERS["working_set"]
 
 
-def solve(program: ConvexProgram, solver: Solver, request: SolveRequest
-          ) -> tuple[ConvexSolution, object]:
-    """Solve ``program`` with ``solver`` after checking that it applies and fits in memory.
-
-    Raises
-    ------
-    ValueError
-        If the solver does not apply to the program.
-    MemoryError
-        If the solve would need more memory than the device has free.
-    """
-    reason = solver.inapplicable(program)
-    if reason is not None:
-        raise ValueError(f"solver={solver.name!r} does not apply: {reason}.")
-    n, B = program.n_samples, program.n_blocks
-    check_memory(
-        solver.memory_bytes(program, request.options), solver.memory_device(request),
-        f"solver={solver.name!r} on {n:,} samples x {B:,} blocks ({n * B:,} cone constraints)",
-        "Lower n_patterns or n_components, or use solver='admm' with "
-        "solver_params={'dtype': 'float32'}, or a GPU (device='cuda').",
-    )
-    return solver.solve(program, request)
-
-
 __all__ = [
+    "DTYPE",
     "SOLVERS",
-    "ADMMSolver",
-    "ADMMState",
     "CVXPYSolver",
     "ClosedFormSolver",
+    "Option",
+    "ProgramFit",
     "SolveRequest",
     "Solver",
+    "WarmState",
+    "WorkingSetSolver",
+    "WorkingSetState",
+    "block_thresholds",
     "build_cvxpy_problem",
     "choose_solver",
     "closed_form_inapplicable",
+    "fit_path",
+    "fit_program",
     "get_solver",
-    "solve",
-    "solve_admm",
+    "largest_block_threshold",
     "solve_closed_form",
     "solve_cvxpy",
     "solve_working_set",
-    "WorkingSetSolver",
 ]

@@ -72,6 +72,7 @@ class ClosedFormSolver(Solver):
     """Exact optimum over BN networks of any width for full-row-rank data (no patterns)."""
 
     name = "closed_form"
+    uses_program_patterns = False
 
     def inapplicable(self, program: ConvexProgram) -> str | None:
         return closed_form_inapplicable(program)

@@ -14,15 +14,15 @@ non-convex network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from .._core._patterns import search_gates
 from .._program import ConvexProgram, ConvexSolution
-from . import solve
-from ._base import SolveRequest, Solver
+from ._base import SolveRequest, Solver, WarmState
+from ._blocks import BlockView, centred_gradient
 
 #: Starts of the local search per (output, sign): random gates and the active blocks.
 RANDOM_STARTS = 32
@@ -46,14 +46,15 @@ class GenerationReport:
 def _search(program: ConvexProgram, solution: ConvexSolution, rng: np.random.RandomState
             ) -> tuple[np.ndarray, np.ndarray]:
     """Gates found by the local search and their violation bounds (relative to alpha)."""
-    Z = program.Z
-    F = program.masked_outputs(solution.blocks) + solution.intercept
-    G = program.row_coefficients[:, None] * program.loss.row_gradients(
-        torch.as_tensor(F), torch.as_tensor(program.targets)).numpy()
-    if program.fit_intercept:  # at the optimal intercept the columns of G sum to zero
-        G = G - program.row_coefficients[:, None] * G.sum(axis=0)
-    pattern, sign, output = program.block_layout()
+    view = BlockView(program, torch.device("cpu"), torch.float64)
     norms = np.linalg.norm(solution.blocks, axis=0)
+    ids = torch.as_tensor(np.flatnonzero(norms > 0))
+    F = view.outputs(ids, torch.as_tensor(solution.blocks[:, ids.numpy()])) + torch.as_tensor(
+        solution.intercept)
+    # centred: at the optimal intercept the columns of G sum to zero
+    G = centred_gradient(view, F).numpy()
+    Z = program.Z
+    _, sign, output = program.block_layout()
     directions, starts = [], []
     for c in range(program.n_outputs):
         for s in (1.0, -1.0):
@@ -69,15 +70,16 @@ def _search(program: ConvexProgram, solution: ConvexSolution, rng: np.random.Ran
 
 def solve_with_generation(program: ConvexProgram, solver: Solver, request: SolveRequest, *,
                           rounds: int, random_state: np.random.RandomState,
-                          tol: float = 1e-3) -> tuple[ConvexProgram, ConvexSolution, object,
-                                                      GenerationReport]:
+                          tol: float = 1e-3
+                          ) -> tuple[ConvexProgram, ConvexSolution, WarmState | None,
+                                     GenerationReport]:
     """Solve, then up to ``rounds`` times add the violating patterns found and solve again.
 
     A pattern is added when its neuron's bound exceeds ``alpha (1 + tol)``. Returns
     the final program (with the added patterns), its solution, the solver's state
     and a :class:`GenerationReport`.
     """
-    solution, state = solve(program, solver, request)
+    solution, state = solver.run(program, request)
     report = GenerationReport()
     for _ in range(rounds):
         gates, excess = _search(program, solution, random_state)
@@ -91,8 +93,7 @@ def solve_with_generation(program: ConvexProgram, solver: Solver, request: Solve
         report.rounds += 1
         report.added += larger.n_patterns - program.n_patterns
         program = larger
-        request.state = state
-        solution, state = solve(program, solver, request)
+        solution, state = solver.run(program, replace(request, state=state))
     else:
         if rounds:
             gates, excess = _search(program, solution, random_state)

@@ -48,15 +48,15 @@ def test_objective_equals_independent_J(request, problem, loss, power):
 
 @pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
 @pytest.mark.parametrize("problem", ["two_classes", "three_classes"])
-def test_admm_matches_cvxpy(request, problem, loss):
+def test_working_set_matches_cvxpy(request, problem, loss):
     X, y = request.getfixturevalue(problem)
     kwargs = dict(loss=loss, alpha=1e-2, n_patterns=20, random_state=0)
     params = {"tol_gap_rel": 1e-7, "tol_feas": 1e-7} if loss == "log_loss" else None
     cvx = ConvexBNClassifier(solver="cvxpy", solver_params=params, **kwargs).fit(X, y)
-    admm = ConvexBNClassifier(solver="admm", max_iter=50_000, **kwargs).fit(X, y)
-    assert admm.duality_gap_ <= 1e-4
-    assert admm.objective_ == pytest.approx(cvx.objective_, rel=1e-4)
-    assert np.mean(admm.predict(X) == cvx.predict(X)) >= 0.95
+    exact = ConvexBNClassifier(solver="working_set", **kwargs).fit(X, y)
+    assert exact.duality_gap_ <= 1e-6
+    assert exact.objective_ == pytest.approx(cvx.objective_, rel=1e-6)
+    assert np.mean(exact.predict(X) == cvx.predict(X)) >= 0.95
 
 
 def test_string_labels_probabilities_and_decisions(three_classes):

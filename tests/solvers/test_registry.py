@@ -4,6 +4,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+import torch
 
 from sk_convexbn import ConvexBNRegressor
 from sk_convexbn._program import make_program
@@ -40,8 +41,9 @@ def test_auto_is_a_function_of_the_program(rng):
 
 
 @pytest.mark.parametrize("solver, params, match", [
-    ("admm", {"steps": 3}, r"accepts.*check_every.*unknown.*'steps'"),
-    ("admm", {"dtype": "float16"}, r"'float32' or 'float64'"),
+    ("working_set", {"steps": 3}, r"accepts \['dtype'\].*unknown.*'steps'"),
+    ("working_set", {"dtype": "float16"}, r"'float32' or 'float64'"),
+    ("cvxpy", {1: "x"}, r"keys must be strings"),
     ("closed_form", {"rho": 1.0}, "not used by solver='closed_form'"),
     ("auto", {"dtype": "float32"}, r"name the solver"),
 ])
@@ -55,7 +57,7 @@ def test_bad_solver_params_are_rejected_before_any_work(rng, solver, params, mat
 
 def test_more_than_the_memory_is_refused_before_solving(rng):
     X, y = _data(rng)
-    for name in ("admm", "cvxpy", "working_set"):
+    for name in ("cvxpy", "working_set"):
         with mock.patch("sk_convexbn._core._device.available_memory", return_value=1024), \
                 mock.patch.object(type(SOLVERS[name]), "solve") as solve:
             with pytest.raises(MemoryError, match=rf"solver='{name}'.*would need about .* GiB"
@@ -65,6 +67,16 @@ def test_more_than_the_memory_is_refused_before_solving(rng):
 
 
 def test_get_solver_names_the_choices():
-    assert get_solver("admm") is SOLVERS["admm"]
+    assert get_solver("working_set") is SOLVERS["working_set"]
     with pytest.raises(ValueError, match="solver must be one of"):
         get_solver("newton")
+
+
+def test_unavailable_device_is_a_clear_error(rng):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    X, y = _data(rng, n=30, d=2)
+    with pytest.raises(ValueError, match="no CUDA device"):
+        ConvexBNRegressor(solver="working_set", device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="device must be"):
+        ConvexBNRegressor(solver="working_set", device="tpu").fit(X, y)

@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor
 from sk_convexbn._solvers import solve_cvxpy, solve_working_set
 from sk_convexbn._core._cones import ConeSupport
-from sk_convexbn._solvers._working_set._blocks import BlockView, check_optimality
+from sk_convexbn._solvers._blocks import BlockView, check_optimality
 
 from conftest import CASES, make_case, reference_objective, torch_objective
 

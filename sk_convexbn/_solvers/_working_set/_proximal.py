@@ -14,7 +14,7 @@ import math
 import torch
 
 from ..._core._cones import ConeSupport, project_onto_cones
-from ._blocks import BlockView
+from .._blocks import BlockView
 from ._newton import ActiveBlocks
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -13,9 +13,9 @@ from sklearn.exceptions import ConvergenceWarning
 from ..._core._cones import ConeSupport, project_onto_cones
 from ..._core._log import IterationLog
 from ..._core._warnings import warn
-from ..._program import ConvexProgram, ConvexSolution
-from .._base import SolveRequest, Solver
-from ._blocks import VIOLATION, BlockView, centred_gradient, check_optimality, screen_blocks
+from ..._program import ConvexProgram, ConvexSolution, SolveStatus
+from .._base import DTYPE, SolveRequest, Solver, WarmState
+from .._blocks import VIOLATION, BlockView, centred_gradient, check_optimality, screen_blocks
 from ._newton import ActiveBlocks, solve_on_faces
 from ._proximal import proximal_gradient
 
@@ -38,12 +38,14 @@ STALLED_ROUNDS = 3
 
 
 @dataclass
-class WorkingSetState:
+class WorkingSetState(WarmState):
     """What a later solve starts from: the same data at another ``alpha``, or more patterns.
 
     Blocks are identified by (pattern, sign, output), so the state stays valid when
     patterns are appended to the program (pattern generation).
     """
+
+    solver = "working_set"
 
     patterns: np.ndarray
     pattern: np.ndarray  # (n_active,) pattern, sign and output of each active block
@@ -142,100 +144,152 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
     """
     log = IterationLog("working_set", verbose, every=1)  # a few rounds: each one shown
     view = BlockView(program, torch.device(device), dtype)
-    zeros = torch.zeros((view.K, 0), dtype=dtype, device=view.device)
-    active = ActiveBlocks(torch.zeros(0, dtype=torch.long, device=view.device), zeros, [])
-    supports = ConeSupport.empty(view.n_blocks, view.device)
-    b = torch.zeros(view.n_outputs, dtype=dtype, device=view.device)
-    if warm_start is not None and warm_start.applies_to(program):
-        as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=view.device)  # noqa: E731
-        active = ActiveBlocks(torch.as_tensor(warm_start.ids(program), device=view.device),
-                              as_t(warm_start.blocks),
-                              [torch.as_tensor(f, device=view.device) for f in warm_start.faces])
-        b = as_t(warm_start.intercept)
-        index, size = warm_start.supports(program)
-        supports = ConeSupport(torch.as_tensor(index, device=view.device),
-                               torch.as_tensor(size, device=view.device))
+    active, supports, b = _starting_point(view, warm_start)
     b = view.intercept(view.outputs(active.ids, active.U), b)
-    status, gap, rounds, steps, certified = "max_iter", np.inf, 0, 0, False
+    status, gap, rounds, steps = SolveStatus.MAX_ITER, np.inf, 0, 0
     stalled, previous_gap, inner_converged = 0, np.inf, False
     for rounds in range(1, max_iter + 1):
-        F = view.outputs(active.ids, active.U) + b
-        in_set = torch.zeros(view.n_blocks, dtype=torch.bool, device=view.device)
-        in_set[active.ids] = True
-        # cheap bounds first; the exact check (and the gap) only when they find no block
-        grad, upper, lower = screen_blocks(view, centred_gradient(view, F))
-        entering = (lower > view.alpha * (1 + VIOLATION)) & ~in_set
-        certified = not bool(entering.any())
-        if certified:
-            check = check_optimality(view, F, active.U, supports, exact=in_set)
-            gap, grad, upper, lower = check.gap, check.gradients, check.upper, check.lower
-            entering = (lower > view.alpha * (1 + VIOLATION)) & ~in_set
-            if not bool(entering.any()):  # only bounded, not certified: the uncertain ones
-                entering = (upper > view.alpha * (1 + VIOLATION)) & ~in_set
-        log(rounds, f"{f'gap {gap:.2e}' if certified else 'screened'}  active {len(active)}  "
-                    f"entering {int(entering.sum())}",
-            details=f"newton steps so far {steps}", last=certified and gap <= tol)
+        check = _check_round(view, active, b, supports)
+        gap = check.gap if check.certified else gap
+        log(rounds, f"{f'gap {gap:.2e}' if check.certified else 'screened'}  active "
+                    f"{len(active)}  entering {int(check.entering.sum())}",
+            details=f"newton steps so far {steps}", last=check.certified and gap <= tol)
         if progress is not None:
-            progress(iteration=rounds, duality_gap=gap if certified else math.nan,
+            progress(iteration=rounds, duality_gap=gap if check.certified else math.nan,
                      n_active=len(active))
-        if certified and gap <= tol:
-            status = "optimal"
+        if check.certified and gap <= tol:
+            status = SolveStatus.OPTIMAL
             break
-        candidates = entering.nonzero()[:, 0]
-        stalled = stalled + 1 if certified and inner_converged and not candidates.numel() and (
-            gap > 0.9 * previous_gap) else 0
-        previous_gap = gap if certified else previous_gap
+        candidates = check.entering.nonzero()[:, 0]
+        stalled = stalled + 1 if check.certified and inner_converged and not (
+            candidates.numel()) and gap > 0.9 * previous_gap else 0
+        previous_gap = gap if check.certified else previous_gap
         if stalled >= STALLED_ROUNDS:
-            status = "stalled"
+            status = SolveStatus.STALLED
             break
         if candidates.numel():
-            k = max(FIRST_ROUND, len(active))
-            order = torch.argsort(torch.maximum(lower, upper * 1e-3)[candidates],
-                                  descending=True)[:k]
-            new = candidates[order]
-            per_output = torch.bincount(torch.cat([view.output[new], view.output[active.ids]]),
-                                        minlength=view.n_outputs).to(dtype)
-            U_new, faces_new, keep = _entering(view, new, grad, supports,
-                                               per_output[view.output[new]])
-            where = keep.nonzero()[:, 0].tolist()
-            active.extend(new[keep], U_new[:, keep], [faces_new[i] for i in where])
-        b, report = solve_on_faces(view, active, b, max_steps=NEWTON_FIRST)
+            _grow(view, active, candidates, check, supports)
+        b, n_steps, inner_converged = _solve_restricted(view, active, b)
+        steps += n_steps
+    _warn_unfinished(status, rounds, max_iter, gap, tol)
+    return _solution_and_state(program, view, active, b, supports, status, gap, rounds)
+
+
+def _starting_point(view: BlockView, warm_start: WorkingSetState | None
+                    ) -> tuple[ActiveBlocks, ConeSupport, torch.Tensor]:
+    """The working set, the projections' warm starts and the intercept to start from."""
+    dtype, device = view.dtype, view.device
+    b = torch.zeros(view.n_outputs, dtype=dtype, device=device)
+    if warm_start is None or not warm_start.applies_to(view.program):
+        zeros = torch.zeros((view.K, 0), dtype=dtype, device=device)
+        active = ActiveBlocks(torch.zeros(0, dtype=torch.long, device=device), zeros, [])
+        return active, ConeSupport.empty(view.n_blocks, device), b
+    as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    active = ActiveBlocks(torch.as_tensor(warm_start.ids(view.program), device=device),
+                          as_t(warm_start.blocks),
+                          [torch.as_tensor(f, device=device) for f in warm_start.faces])
+    index, size = warm_start.supports(view.program)
+    supports = ConeSupport(torch.as_tensor(index, device=device),
+                           torch.as_tensor(size, device=device))
+    return active, supports, as_t(warm_start.intercept)
+
+
+class _RoundCheck(NamedTuple):
+    """One round's optimality check: whether it certified a gap, and the blocks to add."""
+
+    certified: bool
+    gap: float  # NaN unless certified
+    gradients: torch.Tensor
+    upper: torch.Tensor
+    lower: torch.Tensor
+    entering: torch.Tensor  # (n_blocks,) bool
+
+
+def _check_round(view: BlockView, active: ActiveBlocks, b: torch.Tensor,
+                 supports: ConeSupport) -> _RoundCheck:
+    """Cheap bounds first; the exact check (and the gap) only when they find no block."""
+    F = view.outputs(active.ids, active.U) + b
+    in_set = torch.zeros(view.n_blocks, dtype=torch.bool, device=view.device)
+    in_set[active.ids] = True
+    threshold = view.alpha * (1 + VIOLATION)
+    grad, upper, lower = screen_blocks(view, centred_gradient(view, F))
+    entering = (lower > threshold) & ~in_set
+    if bool(entering.any()):
+        return _RoundCheck(False, math.nan, grad, upper, lower, entering)
+    check = check_optimality(view, F, active.U, supports, exact=in_set)
+    entering = (check.lower > threshold) & ~in_set
+    if not bool(entering.any()):  # only bounded, not certified: the uncertain ones
+        entering = (check.upper > threshold) & ~in_set
+    return _RoundCheck(True, check.gap, check.gradients, check.upper, check.lower, entering)
+
+
+def _grow(view: BlockView, active: ActiveBlocks, candidates: torch.Tensor,
+          check: _RoundCheck, supports: ConeSupport) -> None:
+    """Add the most violating candidates: at most as many as are active (or FIRST_ROUND)."""
+    k = max(FIRST_ROUND, len(active))
+    order = torch.argsort(torch.maximum(check.lower, check.upper * 1e-3)[candidates],
+                          descending=True)[:k]
+    new = candidates[order]
+    per_output = torch.bincount(torch.cat([view.output[new], view.output[active.ids]]),
+                                minlength=view.n_outputs).to(view.dtype)
+    U_new, faces_new, keep = _entering(view, new, check.gradients, supports,
+                                       per_output[view.output[new]])
+    where = keep.nonzero()[:, 0].tolist()
+    active.extend(new[keep], U_new[:, keep], [faces_new[i] for i in where])
+
+
+def _solve_restricted(view: BlockView, active: ActiveBlocks, b: torch.Tensor
+                      ) -> tuple[torch.Tensor, int, bool]:
+    """The program restricted to the working set: Newton on the faces, and if it has
+    not converged, proximal gradient to find the faces and Newton again.
+
+    Returns the intercept, the Newton steps taken and whether Newton converged.
+    """
+    b, report = solve_on_faces(view, active, b, max_steps=NEWTON_FIRST)
+    steps = report.steps
+    if not report.converged:
+        b = proximal_gradient(view, active, b, max_iter=PROXIMAL_ITERATIONS, tol=PROXIMAL_TOL)
+        active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
+        b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
         steps += report.steps
-        if not report.converged:  # the faces are far: let proximal gradient find them
-            b = proximal_gradient(view, active, b, max_iter=PROXIMAL_ITERATIONS,
-                                  tol=PROXIMAL_TOL)
-            active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
-            b, report = solve_on_faces(view, active, b, max_steps=NEWTON_STEPS)
-            steps += report.steps
-        inner_converged = report.converged
-    if status == "max_iter":
+    return b, steps, report.converged
+
+
+def _warn_unfinished(status: SolveStatus, rounds: int, max_iter: int, gap: float,
+                     tol: float) -> None:
+    if status is SolveStatus.MAX_ITER:
         warn(
             f"the working-set solver stopped after max_iter={max_iter} rounds with a "
             f"relative duality gap of {gap:.3e} > tol={tol:g}; increase max_iter or tol.",
             ConvergenceWarning,
         )
-    elif status == "stalled":
+    elif status is SolveStatus.STALLED:
         warn(
             f"the working-set solver stalled after {rounds} rounds at a relative duality "
             f"gap of {gap:.3e} > tol={tol:g} (round-off on an ill-conditioned program; "
             "a larger alpha or a looser tol avoids it).", ConvergenceWarning,
         )
-    _, sign, output = program.block_layout()
+
+
+def _solution_and_state(program: ConvexProgram, view: BlockView, active: ActiveBlocks,
+                        b: torch.Tensor, supports: ConeSupport, status: SolveStatus,
+                        gap: float, rounds: int) -> tuple[ConvexSolution, WorkingSetState]:
+    """The solution (every block, zeros outside the working set) and the warm state."""
+    pattern, sign, output = program.block_layout()
     blocks = np.zeros((program.n_columns, program.n_blocks))
     ids = active.ids.cpu().numpy()
     blocks[:, ids] = active.U.detach().to("cpu", torch.float64).numpy()
     F = view.outputs(active.ids, active.U) + b
-    objective = view.objective(F, active.U)
     solution = ConvexSolution(
         blocks=blocks, signs=sign, outputs=output, intercept=b.cpu().double().numpy(),
-        objective=objective, n_iter=rounds, status=status, certificate=max(gap, 0.0),
+        objective=view.objective(F, active.U), n_iter=rounds, status=status,
+        certificate=max(gap, 0.0),
     )
-    pattern, sign_all, output_all = program.block_layout()
     state = WorkingSetState(
-        patterns=program.patterns, pattern=pattern[ids], sign=sign_all[ids],
-        output=output_all[ids], blocks=active.U.cpu().numpy(),
-        faces=[f.cpu().numpy() for f in active.faces], intercept=b.cpu().numpy(),
-        support_index=supports.index.cpu().numpy(), support_size=supports.size.cpu().numpy(),
+        patterns=program.patterns, pattern=pattern[ids], sign=sign[ids], output=output[ids],
+        blocks=active.U.cpu().numpy(), faces=[f.cpu().numpy() for f in active.faces],
+        intercept=b.cpu().numpy(), support_index=supports.index.cpu().numpy(),
+        support_size=supports.size.cpu().numpy(),
     )
     return solution, state
 
@@ -247,32 +301,16 @@ class WorkingSetSolver(Solver):
     """
 
     name = "working_set"
-    options = ("dtype",)
-
-    def check_params(self, params: dict | None) -> dict:
-        options = dict(params or {})
-        unknown = set(options) - set(self.options)
-        if unknown:
-            raise ValueError(
-                f"solver_params for solver='working_set' accepts {sorted(self.options)}; "
-                f"got unknown {sorted(unknown)}."
-            )
-        if "dtype" in options:
-            dtypes = {"float32": torch.float32, "float64": torch.float64}
-            if options["dtype"] not in dtypes:
-                raise ValueError("solver_params['dtype'] must be 'float32' or 'float64', "
-                                 f"got {options['dtype']!r}.")
-            options["dtype"] = dtypes[options["dtype"]]
-        return options
+    options = {"dtype": DTYPE}
 
     def memory_bytes(self, program: ConvexProgram, options: dict) -> int:
         itemsize = torch.finfo(options.get("dtype", torch.float64)).bits // 8
         n, K, P, C = program.n_samples, program.n_columns, program.n_patterns, program.n_outputs
         return itemsize * (4 * n * P + 3 * K * P * C * 2 + 2 * n * K)
 
-    def solve(self, program: ConvexProgram, request: SolveRequest):
-        state = request.state if isinstance(request.state, WorkingSetState) else None
+    def solve(self, program: ConvexProgram, request: SolveRequest
+              ) -> tuple[ConvexSolution, WorkingSetState]:
         return solve_working_set(program, tol=request.tol, max_iter=request.max_iter,
-                                 device=request.device, warm_start=state,
+                                 device=request.device, warm_start=request.state,
                                  verbose=request.verbose, progress=request.progress,
                                  **request.options)

@@ -4,7 +4,8 @@ A block ``b`` has a pattern ``p(b)``, a sign ``sigma_b`` and an output ``c(b)``
 (:meth:`~sk_convexbn._program.ConvexProgram.block_layout`); its contribution to the
 outputs is ``sigma_b D_p Z u_b``. Nothing here keeps an ``(n_samples, n_blocks)``
 array for all blocks at once: gradients are computed per output, cone signs only for
-the blocks asked about.
+the blocks asked about. The working-set solver, pattern generation and ``alpha_max``
+all read the program through this one view.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..._core._cones import ConeSupport, project_onto_cones
-from ..._core._losses import Loss
-from ..._program import ConvexProgram
+from .._core._cones import ConeSupport, project_onto_cones
+from .._core._losses import Loss
+from .._program import ConvexProgram
 
 
 #: Cone projections of the optimality check run on chunks of blocks whose work arrays
 #: (signs, rows of the supports) take about this many bytes.
 CHUNK_BYTES = 256 * 2**20
+#: ``largest_block_threshold`` projects the blocks of largest gradient norm this many
+#: at a time.
+THRESHOLD_CHUNK = 64
 #: A block at zero violates its optimality condition when ``v_b > alpha (1 + VIOLATION)``.
 VIOLATION = 1e-12
 
@@ -203,3 +207,62 @@ def _store(supports: ConeSupport, ids: torch.Tensor, new: ConeSupport) -> None:
     supports.index[ids] = 0
     supports.index[ids, : new.index.shape[1]] = new.index
     supports.size[ids] = new.size
+
+
+def _gradients_at_zero(program: ConvexProgram) -> tuple[BlockView, torch.Tensor]:
+    """The view (CPU, float64) and every block's gradient at ``u = 0`` and its optimal intercept."""
+    view = BlockView(program, torch.device("cpu"), torch.float64)
+    F = torch.zeros((view.n, view.n_outputs), dtype=view.dtype)
+    F = F + view.intercept(F, torch.zeros(view.n_outputs, dtype=view.dtype))
+    return view, view.block_gradients(centred_gradient(view, F))
+
+
+def _exact_violations(view: BlockView, grad: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """``||Pi_K(-grad_b)||`` of the blocks ``ids`` by exact projections, in chunks."""
+    itemsize = torch.finfo(view.dtype).bits // 8
+    chunk = max(1, int(CHUNK_BYTES // (itemsize * (3 * view.n + 2 * (view.K + 1) * view.K))))
+    norms = torch.empty(ids.numel(), dtype=view.dtype)
+    for start, part in zip(range(0, ids.numel(), chunk), torch.split(ids, chunk)):
+        projection = project_onto_cones(view.Z, view.cone_signs(part), -grad[:, part],
+                                        interior=view.gates[:, view.pattern[part]])
+        norms[start:start + part.numel()] = projection.norms
+    return norms
+
+
+def block_thresholds(program: ConvexProgram) -> np.ndarray:
+    """Per block, the smallest ``alpha`` at which the block stays at zero, shape (n_blocks,).
+
+    Notes
+    -----
+    At ``u = 0`` and the optimal intercept, block ``b`` (cone matrix
+    ``A_b = (2 D_p(b) - I) Z``) satisfies its optimality condition exactly when
+
+    .. math::
+
+        v_b = \\|\\Pi_{K_b}(-\\nabla_b)\\|_2
+            = \\min_{\\lambda \\ge 0} \\|\\nabla_b - A_b^\\top \\lambda\\|_2 \\le \\alpha,
+
+    with ``grad_b = sigma_b Z^T D_p(b) G_c(b)`` and ``G`` the (centred) gradient of the
+    data term in the outputs (Moreau's decomposition: the cone's polar is
+    ``{-A_b^T lambda, lambda >= 0}``).
+    """
+    view, grad = _gradients_at_zero(program)
+    return _exact_violations(view, grad, torch.arange(view.n_blocks)).numpy()
+
+
+def largest_block_threshold(program: ConvexProgram) -> float:
+    """``max`` of :func:`block_thresholds`, projecting only the blocks that can matter.
+
+    A block's threshold is at most ``||grad_b||`` (a projection shrinks norms): blocks
+    are projected by decreasing gradient norm, a chunk at a time, until the next
+    chunk's largest norm is not above the largest threshold found.
+    """
+    view, grad = _gradients_at_zero(program)
+    norms = torch.linalg.vector_norm(grad, dim=0)
+    order = torch.argsort(norms, descending=True, stable=True)
+    best = 0.0
+    for part in torch.split(order, THRESHOLD_CHUNK):
+        if float(norms[part[0]]) <= best:
+            break
+        best = max(best, float(_exact_violations(view, grad, part).max()))
+    return best
