@@ -112,6 +112,230 @@ def _least_squares(B: torch.Tensor, mask: torch.Tensor, x: torch.Tensor) -> torc
     return nu[:, :, 0] * mask
 
 
+@dataclass
+class _Cones:
+    """The batch of one call, stored one row per cone.
+
+    Attributes
+    ----------
+    Z : Tensor of shape (n_samples, n_columns)
+    signs : Tensor of shape (n_samples, n_cones)
+    signs_t : Tensor of shape (n_cones, n_samples)
+        ``signs`` transposed.
+    Xt : Tensor of shape (n_cones, n_columns)
+        The points to project.
+    """
+
+    Z: torch.Tensor
+    signs: torch.Tensor
+    signs_t: torch.Tensor
+    Xt: torch.Tensor
+
+    def rows(self, cones: torch.Tensor | slice, index: torch.Tensor) -> torch.Tensor:
+        """Rows ``a_i = s_i z_i`` held in the slots ``index`` (one row per cone of ``cones``)."""
+        return _rows(self.Z, self.signs_t[cones], index)
+
+
+@dataclass
+class _ActiveSet:
+    """Lawson-Hanson state of every cone: a slot per possible support row.
+
+    Attributes
+    ----------
+    index : LongTensor of shape (n_cones, width)
+        The row held by each slot.
+    member : BoolTensor of shape (n_cones, width)
+        Whether the slot's row is in the support.
+    nu : Tensor of shape (n_cones, width)
+        Dual multipliers of the slots (0 outside the support).
+    """
+
+    index: torch.Tensor
+    member: torch.Tensor
+    nu: torch.Tensor
+
+    @property
+    def width(self) -> int:
+        """Slots per cone: ``n_columns + 1``."""
+        return self.index.shape[1]
+
+    def points(self, cones: _Cones, which: torch.Tensor | slice) -> torch.Tensor:
+        """``x + A^T nu`` of the cones ``which``: shape (len(which), n_columns)."""
+        B = cones.rows(which, self.index[which])
+        return cones.Xt[which] + (B * self.nu[which, :, None]).sum(dim=1)
+
+    def support(self) -> ConeSupport:
+        """The support rows of every cone, packed to the front."""
+        size = self.member.sum(dim=1)
+        order = torch.argsort((~self.member).to(torch.int8), dim=1, stable=True)
+        width = int(size.max()) if self.index.shape[0] else 0
+        return ConeSupport(torch.gather(self.index, 1, order)[:, :width], size)
+
+
+def _start_active_set(cones: _Cones, support: ConeSupport | None) -> _ActiveSet:
+    """Empty supports, or the rows of ``support`` whose multipliers stay positive."""
+    W, K = cones.Xt.shape
+    width = K + 1
+    device = cones.Z.device
+    index = torch.zeros((W, width), dtype=torch.long, device=device)
+    member = torch.zeros((W, width), dtype=torch.bool, device=device)
+    if support is not None and support.index.shape[1]:
+        k = min(width - 1, support.index.shape[1])
+        index[:, :k] = support.index[:, :k]
+        member[:, :k] = torch.arange(k, device=device)[None, :] < support.size[:, None]
+    nu = torch.zeros((W, width), dtype=cones.Z.dtype, device=device)
+    if bool(member.any()):
+        B = cones.rows(slice(None), index)
+        for _ in range(width):
+            s = _least_squares(B, member, cones.Xt)
+            negative = member & (s <= 0)
+            if not bool(negative.any()):
+                break
+            member &= ~negative
+        nu = torch.where(member, s, 0.0)
+    return _ActiveSet(index, member, nu)
+
+
+def _residuals(cones: _Cones, state: _ActiveSet, live: torch.Tensor,
+               U: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Constraint values ``A u`` of the live cones, and which rows are in their supports.
+
+    Support rows hold with equality by construction; their value is set to ``+inf``.
+    Both results have shape (n_live, n_samples).
+    """
+    R = ((cones.Z @ U.T) * cones.signs[:, live]).T
+    in_support = torch.zeros(R.shape, dtype=torch.int32, device=R.device).scatter_add_(
+        1, state.index[live], state.member[live].to(torch.int32)) > 0
+    R.masked_fill_(in_support, torch.inf)
+    return R, in_support
+
+
+class _LowerBound:
+    """Lower bounds on ``||Pi_K(x)||`` from feasible points along a direction inside each cone.
+
+    Parameters
+    ----------
+    cones : _Cones
+    interior : Tensor of shape (n_columns, n_cones)
+        A direction strictly inside each cone.
+    """
+
+    def __init__(self, cones: _Cones, interior: torch.Tensor):
+        self.inside = interior.T.contiguous()  # (W, K)
+        self.margins = ((cones.Z @ interior) * cones.signs).T  # (W, n), > 0
+        self.values = torch.zeros(cones.Xt.shape[0], dtype=cones.Z.dtype, device=cones.Z.device)
+
+    def tighten(self, cones: _Cones, live: torch.Tensor, U: torch.Tensor, R: torch.Tensor,
+                in_support: torch.Tensor) -> None:
+        """Raise the bounds of the live cones with their iterates ``U`` and residuals ``R``."""
+        # u + t g is feasible for the smallest t >= 0 that fixes every violated row
+        t = torch.clamp(-R.masked_fill(in_support, 0.0) / self.margins[live], min=0.0).amax(dim=1)
+        feasible = U + t[:, None] * self.inside[live]
+        bound = (feasible * cones.Xt[live]).sum(dim=1) / torch.clamp(
+            torch.linalg.vector_norm(feasible, dim=1), min=1e-300)
+        self.values[live] = torch.maximum(self.values[live], torch.clamp(bound, min=0.0))
+
+
+@dataclass
+class _EarlyStops:
+    """The optional early stops of :func:`project_onto_cones`, per cone.
+
+    Attributes
+    ----------
+    below, above : Tensor of shape (n_cones,) or None
+        ``stop_below`` and ``stop_above``.
+    bound : _LowerBound or None
+        Present when an interior direction is given.
+    """
+
+    below: torch.Tensor | None
+    above: torch.Tensor | None
+    bound: _LowerBound | None
+
+    def reached(self, cones: _Cones, live: torch.Tensor, U: torch.Tensor, R: torch.Tensor,
+                in_support: torch.Tensor) -> torch.Tensor:
+        """Tighten the lower bounds of the live cones; return which of them may stop."""
+        reached = torch.zeros(live.shape, dtype=torch.bool, device=live.device)
+        if self.below is not None:
+            reached |= torch.linalg.vector_norm(U, dim=1) <= self.below[live]
+        if self.bound is not None:
+            self.bound.tighten(cones, live, U, R, in_support)
+            if self.above is not None:
+                reached |= self.bound.values[live] > self.above[live]
+        return reached
+
+
+def _per_cone(value: float | torch.Tensor | None, cones: _Cones) -> torch.Tensor | None:
+    """``value`` broadcast to one entry per cone (None stays None)."""
+    if value is None:
+        return None
+    return torch.as_tensor(value, dtype=cones.Z.dtype, device=cones.Z.device).expand(
+        cones.Xt.shape[0])
+
+
+def _enter(state: _ActiveSet, grow: torch.Tensor, rows: torch.Tensor) -> None:
+    """Put row ``rows[i]`` into a free slot of cone ``grow[i]``'s support."""
+    slot = torch.argmax((~state.member[grow]).to(torch.int8), dim=1)
+    state.index[grow, slot] = rows
+    state.member[grow, slot] = True
+
+
+def _restore_nonnegativity(cones: _Cones, state: _ActiveSet, grow: torch.Tensor) -> None:
+    """Lawson-Hanson's inner loop: new multipliers ``nu >= 0`` on the supports of ``grow``.
+
+    The least-squares multipliers on the support are taken where they are positive;
+    elsewhere ``nu`` moves towards them until an entry vanishes and its row leaves the
+    support, and the solve is repeated.
+    """
+    eps = torch.finfo(cones.Z.dtype).eps
+    sub = grow
+    for _ in range(state.width):
+        s = _least_squares(cones.rows(sub, state.index[sub]), state.member[sub], cones.Xt[sub])
+        negative = state.member[sub] & (s <= 0)
+        bad = negative.any(dim=1)
+        state.nu[sub[~bad]] = s[~bad]
+        if not bool(bad.any()):
+            break
+        sub, s, negative = sub[bad], s[bad], negative[bad]
+        old = state.nu[sub]
+        ratio = torch.where(negative, old / torch.clamp(old - s, min=1e-300), torch.inf)
+        step = torch.clamp(ratio.amin(dim=1), max=1.0)
+        moved = old + step[:, None] * (s - old)
+        vanish = state.member[sub] & (moved <= eps * torch.clamp(
+            moved.abs().amax(dim=1, keepdim=True), min=1e-300))
+        state.member[sub] &= ~vanish
+        state.nu[sub] = torch.where(state.member[sub], moved, 0.0)
+
+
+def _lawson_hanson(cones: _Cones, state: _ActiveSet, threshold: torch.Tensor,
+                   stops: _EarlyStops, max_steps: int) -> tuple[int, torch.Tensor]:
+    """Run the active-set method on every cone (``state`` in place).
+
+    Returns the number of steps taken and which cones converged (no row violated by
+    more than ``threshold``).
+    """
+    W = cones.Xt.shape[0]
+    running = torch.ones(W, dtype=torch.bool, device=cones.Z.device)
+    converged = torch.zeros(W, dtype=torch.bool, device=cones.Z.device)
+    steps = 0
+    for steps in range(1, max_steps + 1):
+        live = running.nonzero()[:, 0]
+        U = state.points(cones, live)
+        R, in_support = _residuals(cones, state, live, U)
+        worst, row = R.min(dim=1)
+        done = worst >= -threshold[live]
+        converged[live] = done
+        finished = (done | stops.reached(cones, live, U, R, in_support)
+                    | state.member[live].all(dim=1))
+        running[live[finished]] = False
+        grow = live[~finished]
+        if grow.numel() == 0:
+            break
+        _enter(state, grow, row[~finished])
+        _restore_nonnegativity(cones, state, grow)
+    return steps, converged
+
+
 def project_onto_cones(
     Z: torch.Tensor,
     signs: torch.Tensor,
@@ -162,107 +386,21 @@ def project_onto_cones(
     of ``nu`` vanishes, which leaves the support. Each step costs one product with
     ``Z`` for the cones still running and a small dense solve per cone.
     """
-    n, K = Z.shape
-    W = X.shape[1]
-    dtype, device = Z.dtype, Z.device
-    eps = torch.finfo(dtype).eps
-    tol = 1e3 * eps if tol is None else tol
+    K = Z.shape[1]
+    tol = 1e3 * torch.finfo(Z.dtype).eps if tol is None else tol
     max_steps = 4 * K if max_steps is None else max_steps
-    width = K + 1
-    signs_t = signs.T.contiguous()  # (W, n)
-    Xt = X.T.contiguous()  # (W, K)
+    cones = _Cones(Z, signs, signs.T.contiguous(), X.T.contiguous())
     row_scale = float(torch.linalg.vector_norm(Z, dim=1).max())
-    threshold = tol * torch.clamp(torch.linalg.vector_norm(Xt, dim=1), min=1e-300) * row_scale
-    index = torch.zeros((W, width), dtype=torch.long, device=device)
-    member = torch.zeros((W, width), dtype=torch.bool, device=device)
-    if support is not None and support.index.shape[1]:
-        k = min(width - 1, support.index.shape[1])
-        index[:, :k] = support.index[:, :k]
-        member[:, :k] = torch.arange(k, device=device)[None, :] < support.size[:, None]
-    nu = torch.zeros((W, width), dtype=dtype, device=device)
-    if bool(member.any()):
-        # warm start: keep the rows whose least-squares multipliers stay positive
-        B = _rows(Z, signs_t, index)
-        for _ in range(width):
-            s = _least_squares(B, member, Xt)
-            negative = member & (s <= 0)
-            if not bool(negative.any()):
-                break
-            member &= ~negative
-        nu = torch.where(member, s, 0.0)
-    if stop_below is not None:
-        stop_below = torch.as_tensor(stop_below, dtype=dtype, device=device).expand(W)
-    if stop_above is not None:
-        stop_above = torch.as_tensor(stop_above, dtype=dtype, device=device).expand(W)
-    lower = None
-    if interior is not None:
-        inside = interior.T.contiguous()  # (W, K)
-        margins = ((Z @ interior) * signs).T  # (W, n), > 0
-        lower = torch.zeros(W, dtype=dtype, device=device)
-
-    running = torch.ones(W, dtype=torch.bool, device=device)
-    converged = torch.zeros(W, dtype=torch.bool, device=device)
-    U = Xt.clone()
-    steps = 0
-    for steps in range(1, max_steps + 1):
-        live = running.nonzero()[:, 0]
-        B = _rows(Z, signs_t[live], index[live])
-        U[live] = Xt[live] + (B * nu[live, :, None]).sum(dim=1)
-        R = ((Z @ U[live].T) * signs[:, live]).T  # (live, n): A u
-        in_support = torch.zeros(R.shape, dtype=torch.int32, device=device).scatter_add_(
-            1, index[live], member[live].to(torch.int32)) > 0
-        R.masked_fill_(in_support, torch.inf)  # satisfied with equality by construction
-        worst, row = R.min(dim=1)
-        done = worst >= -threshold[live]
-        converged[live] = done
-        finished = done.clone()
-        if stop_below is not None:
-            finished |= torch.linalg.vector_norm(U[live], dim=1) <= stop_below[live]
-        if lower is not None:
-            # u + t g is feasible for the smallest t >= 0 that fixes every violated row
-            t = torch.clamp(-R.masked_fill(in_support, 0.0) / margins[live], min=0.0).amax(dim=1)
-            feasible = U[live] + t[:, None] * inside[live]
-            bound = (feasible * Xt[live]).sum(dim=1) / torch.clamp(
-                torch.linalg.vector_norm(feasible, dim=1), min=1e-300)
-            lower[live] = torch.maximum(lower[live], torch.clamp(bound, min=0.0))
-            if stop_above is not None:
-                finished |= lower[live] > stop_above[live]
-        finished |= member[live].all(dim=1)
-        running[live[finished]] = False
-        grow = live[~finished]
-        if grow.numel() == 0:
-            break
-        slot = torch.argmax((~member[grow]).to(torch.int8), dim=1)
-        index[grow, slot] = row[~finished]
-        member[grow, slot] = True
-        # inner loop: keep nu >= 0 on the support
-        sub = grow
-        for _ in range(width):
-            B = _rows(Z, signs_t[sub], index[sub])
-            s = _least_squares(B, member[sub], Xt[sub])
-            negative = member[sub] & (s <= 0)
-            bad = negative.any(dim=1)
-            good = ~bad
-            nu[sub[good]] = s[good]
-            if not bool(bad.any()):
-                break
-            sub, s, negative = sub[bad], s[bad], negative[bad]
-            old = nu[sub]
-            ratio = torch.where(negative, old / torch.clamp(old - s, min=1e-300), torch.inf)
-            step = torch.clamp(ratio.amin(dim=1), max=1.0)
-            moved = old + step[:, None] * (s - old)
-            vanish = member[sub] & (moved <= eps * torch.clamp(
-                moved.abs().amax(dim=1, keepdim=True), min=1e-300))
-            member[sub] &= ~vanish
-            nu[sub] = torch.where(member[sub], moved, 0.0)
-    B = _rows(Z, signs_t, index)
-    U = Xt + (B * nu[:, :, None]).sum(dim=1)
-    # compact the supports
-    size = member.sum(dim=1)
-    order = torch.argsort((~member).to(torch.int8), dim=1, stable=True)
-    compact = torch.gather(index, 1, order)[:, : int(size.max()) if W else 0]
+    threshold = tol * torch.clamp(
+        torch.linalg.vector_norm(cones.Xt, dim=1), min=1e-300) * row_scale
+    state = _start_active_set(cones, support)
+    stops = _EarlyStops(_per_cone(stop_below, cones), _per_cone(stop_above, cones),
+                        None if interior is None else _LowerBound(cones, interior))
+    steps, converged = _lawson_hanson(cones, state, threshold, stops, max_steps)
+    U = state.points(cones, slice(None))
     norms = torch.linalg.vector_norm(U, dim=1)
-    if lower is not None:
-        lower = torch.where(converged, norms, torch.minimum(lower, norms))
+    lower = None
+    if stops.bound is not None:
+        lower = torch.where(converged, norms, torch.minimum(stops.bound.values, norms))
     return ConeProjection(points=U.T.contiguous(), norms=norms, converged=converged,
-                          support=ConeSupport(compact, size), steps=steps, lower=lower)
+                          support=state.support(), steps=steps, lower=lower)

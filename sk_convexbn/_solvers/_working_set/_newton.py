@@ -17,11 +17,12 @@ has exactly the program's objective.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
-from ._blocks import BlockView
+from .._blocks import BlockView
 
 #: Tight rows are released (multipliers checked) once a Newton step decreases the
 #: objective by less than this (relative), before Newton has converged on the faces.
@@ -116,48 +117,152 @@ CG_TOL = 1e-12
 CG_STEPS = 200
 
 
-def _newton_step(view: BlockView, Mt: torch.Tensor, out_t: torch.Tensor, Fb: torch.Tensor,
-                 grad: torch.Tensor, col_block: torch.Tensor, norms: torch.Tensor,
-                 zhat: torch.Tensor) -> torch.Tensor:
-    """The Newton step ``-H^-1 grad`` on the faces, without forming ``H`` whole.
+@dataclass
+class _FaceSystem:
+    """The program restricted to the current faces, at the current point.
 
-    ``H = Mt^T W Mt + P``: ``W`` the row-weighted loss Hessian, ``P`` the group-lasso
-    curvature ``alpha (I - zhat zhat^T) / ||z||`` of each neuron (its columns all feed
-    one output). Grouping the columns by output, ``H`` is block diagonal when the loss
-    does not couple outputs: each block is factorized and solved exactly, at a cost of
-    ``sum_k m_k^3`` instead of ``m^3``. For the softmax, the off-diagonal blocks
-    ``Mt_k^T (-p_k p_l) Mt_l`` are applied as products inside conjugate gradients
-    preconditioned by those diagonal blocks.
+    The variables are the coordinates ``z`` of every block on its face (``u = N z``),
+    one column per face direction, followed by the intercepts when fitted.
+
+    Attributes
+    ----------
+    N : Tensor of shape (n_columns, m)
+        The bases of the faces, side by side.
+    col_block : LongTensor of shape (m,)
+        The active block of each face direction.
+    masks : Tensor of shape (n_samples, n_active)
+        The activation pattern of each active block.
+    Mt : Tensor of shape (n_samples, m) or (n_samples, m + n_outputs)
+        Derivative of the output each variable feeds, per row.
+    out_t : LongTensor of shape (Mt.shape[1],)
+        The output each variable feeds.
+    Fb : Tensor of shape (n_samples, n_outputs)
+        The outputs, intercept included.
+    grad : Tensor of shape (Mt.shape[1],)
+        Gradient of the objective in the variables.
+    norms : Tensor of shape (n_active,)
+        ``||u||`` of each block.
+    zhat : Tensor of shape (m,)
+        ``z / ||u||``.
+    objective : float
     """
-    loss, c, alpha, m = view.loss, view.c, view.alpha, col_block.numel()
-    C, dtype, device = view.n_outputs, view.dtype, view.device
-    order = torch.argsort(out_t, stable=True)  # columns of output 0, then 1, ...
-    sizes = torch.bincount(out_t, minlength=C).tolist()
-    M = Mt[:, order]
-    groups = torch.split(M, sizes, dim=1)
-    if loss.couples_outputs:
-        rows = loss.row_hessians(Fb, view.Y) * c[:, None, None]
-        diagonal = rows.diagonal(dim1=1, dim2=2)
+
+    N: torch.Tensor
+    col_block: torch.Tensor
+    masks: torch.Tensor
+    Mt: torch.Tensor
+    out_t: torch.Tensor
+    Fb: torch.Tensor
+    grad: torch.Tensor
+    norms: torch.Tensor
+    zhat: torch.Tensor
+    objective: float
+
+    def directions(self, step: torch.Tensor, U: torch.Tensor, b: torch.Tensor,
+                   fit_intercept: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """A step in the variables as changes ``dU`` of the blocks and ``db`` of the intercept."""
+        m = self.col_block.numel()
+        dU = torch.zeros_like(U).index_add_(1, self.col_block, self.N * step[:m])
+        db = step[m:] if fit_intercept else torch.zeros_like(b)
+        return dU, db
+
+
+def _face_system(view: BlockView, active: ActiveBlocks, bases: list,
+                 b: torch.Tensor) -> _FaceSystem:
+    """Build the program restricted to the faces ``bases`` of the active blocks, at ``(U, b)``."""
+    n, C, A, device = view.n, view.n_outputs, len(active), view.device
+    dims = torch.tensor([basis.shape[1] for basis in bases], device=device)
+    col_block = torch.repeat_interleave(torch.arange(A, device=device), dims)
+    N = torch.cat(bases, dim=1)
+    masks = view.masks(active.ids)
+    M = (view.Z @ N) * (masks * view.sign[active.ids])[:, col_block]  # (n, m)
+    z = (N * active.U[:, col_block]).sum(dim=0)
+    col_out = view.output[active.ids][col_block]
+    F = torch.zeros((n, C), dtype=view.dtype, device=device)
+    F.index_add_(1, col_out, M * z)
+    Fb = F + b
+    G = view.data_gradient(Fb)
+    if view.fit_intercept:
+        Mt = torch.cat([M, torch.ones((n, C), dtype=view.dtype, device=device)], 1)
+        out_t = torch.cat([col_out, torch.arange(C, device=device)])
     else:
-        rows, diagonal = None, loss.row_curvatures(Fb, view.Y) * c[:, None]
-    # the penalty's curvature, in the sorted order: neuron columns only
-    sorted_block = torch.full((order.numel(),), -1, dtype=torch.long, device=device)
-    is_neuron = order < m
-    sorted_block[is_neuron] = col_block[order[is_neuron]]
-    zs = torch.zeros(order.numel(), dtype=dtype, device=device)
-    zs[is_neuron] = zhat[order[is_neuron]]
+        Mt, out_t = M, col_out
+    grad = (Mt * G[:, out_t]).sum(dim=0)
+    norms = torch.linalg.vector_norm(active.U, dim=0)
+    zhat = z / norms[col_block]
+    grad[:M.shape[1]] += view.alpha * zhat
+    objective = (float(view.loss.value(Fb, view.Y, view.c))
+                 + view.alpha * float(norms.sum()))
+    return _FaceSystem(N, col_block, masks, Mt, out_t, Fb, grad, norms, zhat, objective)
+
+
+@dataclass
+class _SortedColumns:
+    """The variables of a face system grouped by output, with the penalty's curvature.
+
+    Attributes
+    ----------
+    order : LongTensor of shape (n_variables,)
+        The variables of output 0 first, then of output 1, ...
+    sizes : list of int
+        Variables per output.
+    groups : tuple of Tensor
+        ``Mt``'s columns of each output, in that order.
+    block : LongTensor of shape (n_variables,)
+        The block of each sorted variable, -1 for intercepts.
+    neuron : BoolTensor of shape (n_variables,)
+        Whether a sorted variable is a face coordinate (not an intercept).
+    zhat : Tensor of shape (n_variables,)
+        ``z / ||u||`` of the sorted face coordinates, 0 for intercepts.
+    weight : Tensor of shape (n_variables,)
+        ``alpha / ||u||`` of the sorted face coordinates, 0 for intercepts.
+    """
+
+    order: torch.Tensor
+    sizes: list
+    groups: tuple
+    block: torch.Tensor
+    neuron: torch.Tensor
+    zhat: torch.Tensor
+    weight: torch.Tensor
+
+
+def _sort_columns(view: BlockView, system: _FaceSystem) -> _SortedColumns:
+    """Group the variables of ``system`` by the output they feed."""
+    dtype, device, m = view.dtype, view.device, system.col_block.numel()
+    order = torch.argsort(system.out_t, stable=True)
+    sizes = torch.bincount(system.out_t, minlength=view.n_outputs).tolist()
+    groups = torch.split(system.Mt[:, order], sizes, dim=1)
+    block = torch.full((order.numel(),), -1, dtype=torch.long, device=device)
+    neuron = order < m
+    block[neuron] = system.col_block[order[neuron]]
+    zhat = torch.zeros(order.numel(), dtype=dtype, device=device)
+    zhat[neuron] = system.zhat[order[neuron]]
     weight = torch.zeros(order.numel(), dtype=dtype, device=device)
-    weight[is_neuron] = alpha / norms[sorted_block[is_neuron]]
+    weight[neuron] = view.alpha / system.norms[block[neuron]]
+    return _SortedColumns(order, sizes, groups, block, neuron, zhat, weight)
+
+
+def _diagonal_blocks(cols: _SortedColumns, diagonal: torch.Tensor) -> list:
+    """The Hessian's block of each output: ``Mt_k^T W_kk Mt_k`` plus the penalty's curvature.
+
+    ``diagonal`` (n_samples, n_outputs) holds the weighted loss curvatures ``W_kk`` per row.
+    """
     blocks, first = [], 0
-    for k, Mk in enumerate(groups):
+    for k, Mk in enumerate(cols.groups):
         size = Mk.shape[1]
         Hk = Mk.T @ (Mk * diagonal[:, k][:, None])
         sl = slice(first, first + size)
-        same = (sorted_block[sl][:, None] == sorted_block[sl][None, :]) & is_neuron[sl][:, None]
-        eye = torch.eye(size, dtype=dtype, device=device)
-        Hk += weight[sl][:, None] * (eye - torch.outer(zs[sl], zs[sl])) * same
+        same = (cols.block[sl][:, None] == cols.block[sl][None, :]) & cols.neuron[sl][:, None]
+        eye = torch.eye(size, dtype=Mk.dtype, device=Mk.device)
+        Hk += cols.weight[sl][:, None] * (eye - torch.outer(cols.zhat[sl], cols.zhat[sl])) * same
         blocks.append(Hk)
         first += size
+    return blocks
+
+
+def _block_solver(blocks: list, sizes: list) -> tuple[Callable, float, float]:
+    """Factorize the diagonal blocks (ridged, in place); return their solve, ridge and scale."""
     scale = max((float(Hk.diagonal().max()) for Hk in blocks if Hk.numel()), default=1.0)
     ridge = 1e-12 * scale + 1e-300
     solvers = []
@@ -169,34 +274,63 @@ def _newton_step(view: BlockView, Mt: torch.Tensor, out_t: torch.Tensor, Fb: tor
         else:
             solvers.append(lambda r, Hk=Hk: torch.linalg.lstsq(Hk, r[:, None]).solution[:, 0])
 
-    def precondition(r):
-        return torch.cat([solve(part) for solve, part in
+    def solve(r: torch.Tensor) -> torch.Tensor:
+        return torch.cat([solve_k(part) for solve_k, part in
                           zip(solvers, torch.split(r, sizes)) if part.numel()])
 
-    rhs = -grad[order]
+    return solve, ridge, scale
+
+
+def _coupled_product(view: BlockView, cols: _SortedColumns, row_hessians: torch.Tensor,
+                     n_coordinates: int, ridge: float, shift: float) -> Callable:
+    """The product with the whole ridged Hessian of a loss that couples outputs."""
+    intercepts = cols.order >= n_coordinates  # the softmax does not see a common shift of them
+
+    def product(v: torch.Tensor) -> torch.Tensor:
+        Fv = torch.stack([Mk @ vk for Mk, vk in zip(cols.groups, torch.split(v, cols.sizes))], 1)
+        HF = torch.einsum("ikl,il->ik", row_hessians, Fv)
+        out = torch.cat([Mk.T @ HF[:, k] for k, Mk in enumerate(cols.groups)])
+        dot = torch.zeros(n_coordinates + 1, dtype=v.dtype, device=v.device).index_add_(
+            0, cols.block.clamp(min=-1) + 1, cols.zhat * v)
+        out += cols.weight * (v - cols.zhat * dot[cols.block + 1])
+        out += ridge * v
+        if view.fit_intercept:
+            out[intercepts] += shift * v[intercepts].sum()
+        return out
+
+    return product
+
+
+def _newton_step(view: BlockView, system: _FaceSystem) -> torch.Tensor:
+    """The Newton step ``-H^-1 grad`` on the faces, without forming ``H`` whole.
+
+    ``H = Mt^T W Mt + P``: ``W`` the row-weighted loss Hessian, ``P`` the group-lasso
+    curvature ``alpha (I - zhat zhat^T) / ||z||`` of each neuron (its columns all feed
+    one output). Grouping the columns by output, ``H`` is block diagonal when the loss
+    does not couple outputs: each block is factorized and solved exactly, at a cost of
+    ``sum_k m_k^3`` instead of ``m^3``. For the softmax, the off-diagonal blocks
+    ``Mt_k^T (-p_k p_l) Mt_l`` are applied as products inside conjugate gradients
+    preconditioned by those diagonal blocks.
+    """
+    loss, c = view.loss, view.c
+    if loss.couples_outputs:
+        rows = loss.row_hessians(system.Fb, view.Y) * c[:, None, None]
+        diagonal = rows.diagonal(dim1=1, dim2=2)
+    else:
+        rows, diagonal = None, loss.row_curvatures(system.Fb, view.Y) * c[:, None]
+    cols = _sort_columns(view, system)
+    precondition, ridge, scale = _block_solver(_diagonal_blocks(cols, diagonal), cols.sizes)
+    rhs = -system.grad[cols.order]
     if rows is None:
         step = precondition(rhs)
     else:
-        intercepts = order >= m  # the softmax does not see a common shift of them
-        shift = 1e-10 * scale
-
-        def product(v):
-            Fv = torch.stack([Mk @ vk for Mk, vk in zip(groups, torch.split(v, sizes))], 1)
-            HF = torch.einsum("ikl,il->ik", rows, Fv)
-            out = torch.cat([Mk.T @ HF[:, k] for k, Mk in enumerate(groups)])
-            dot = torch.zeros(m + 1, dtype=dtype, device=device).index_add_(
-                0, sorted_block.clamp(min=-1) + 1, zs * v)
-            out += weight * (v - zs * dot[sorted_block + 1])
-            out += ridge * v
-            if view.fit_intercept:
-                out[intercepts] += shift * v[intercepts].sum()
-            return out
-
+        product = _coupled_product(view, cols, rows, system.col_block.numel(), ridge,
+                                   1e-10 * scale)
         step = _conjugate_gradients(product, precondition, rhs)
         if float(step @ rhs) <= 0:  # not a descent direction (CG broke down): safe step
             step = precondition(rhs)
     result = torch.empty_like(step)
-    result[order] = step
+    result[cols.order] = step
     return result
 
 
@@ -222,6 +356,109 @@ def _conjugate_gradients(product, precondition, rhs: torch.Tensor) -> torch.Tens
     return x
 
 
+def _drop_degenerate(view: BlockView, active: ActiveBlocks, faces: _Faces) -> None:
+    """Remove the blocks at zero and those whose face is the origin alone."""
+    alive = torch.tensor([basis.shape[1] > 0 for basis in faces.bases], dtype=torch.bool,
+                         device=view.device)
+    if len(active):
+        alive &= torch.linalg.vector_norm(active.U, dim=0) > 0
+    if not bool(alive.all()):
+        active.keep(alive)
+        faces.keep(alive)
+
+
+def _ratio_test(view: BlockView, active: ActiveBlocks, masks: torch.Tensor,
+                dU: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """How far each block can move along ``dU`` before a row's sign flips.
+
+    Returns the largest step ``t`` of each block (``inf`` if none blocks it) and the row
+    that blocks it.
+    """
+    n, A = view.n, len(active)
+    signs = 2.0 * masks - 1.0
+    R = torch.clamp((view.Z @ active.U) * signs, min=0.0)
+    dR = (view.Z @ dU) * signs
+    tight = torch.zeros((n, A), dtype=torch.bool, device=view.device)
+    sizes = torch.tensor([int(f.numel()) for f in active.faces], device=view.device)
+    if int(sizes.sum()):
+        tight[torch.cat(active.faces), torch.repeat_interleave(
+            torch.arange(A, device=view.device), sizes)] = True
+    leaving = (~tight) & (dR < 0)
+    ratios = torch.where(leaving, R / torch.where(leaving, -dR, 1.0), math.inf)
+    return ratios.min(dim=0)
+
+
+@dataclass
+class _Move:
+    """The point a line search accepts and the blocks whose faces it reached.
+
+    Attributes
+    ----------
+    U : Tensor of shape (n_columns, n_active)
+    b : Tensor of shape (n_outputs,)
+    objective : float
+    hits : LongTensor
+        The blocks that stopped on a new row of their cone.
+    """
+
+    U: torch.Tensor
+    b: torch.Tensor
+    objective: float
+    hits: torch.Tensor
+
+
+def _line_search(view: BlockView, active: ActiveBlocks, b: torch.Tensor, dU: torch.Tensor,
+                 db: torch.Tensor, block_t: torch.Tensor, f0: float,
+                 decrease: float) -> _Move:
+    """Move along ``(dU, db)`` inside the cones with sufficient decrease (Armijo).
+
+    When several blocks are blocked before the full step, each first stops at its own
+    blocking row; if that does not decrease enough, all move by one common step,
+    halved until it does (no move at all if none does).
+    """
+    def value(U_new: torch.Tensor, b_new: torch.Tensor) -> float:
+        return view.objective(view.outputs(active.ids, U_new) + b_new, U_new)
+
+    t_max = min(1.0, float(block_t.min()))
+    if t_max < 1.0 and int((block_t < 1.0).sum()) > 1:
+        clip = torch.clamp(block_t, max=1.0)
+        U_new, b_new = active.U + dU * clip, b + db
+        f_new = value(U_new, b_new)
+        if f_new < f0 - 1e-4 * float(clip.min()) * decrease:
+            return _Move(U_new, b_new, f_new, (block_t < 1.0).nonzero()[:, 0])
+    t = t_max
+    move = _Move(active.U, b, f0, torch.zeros(0, dtype=torch.long, device=view.device))
+    if t > 1e-12:
+        while t >= 1e-14:
+            U_try, b_try = active.U + t * dU, b + t * db
+            f_try = value(U_try, b_try)
+            if f_try <= f0 - 1e-4 * t * decrease:
+                move.U, move.b, move.objective = U_try, b_try, f_try
+                break
+            t *= 0.5
+    if t == t_max and t_max < 1.0:
+        move.hits = (block_t <= t_max * (1 + 1e-9)).nonzero()[:, 0]
+    return move
+
+
+def _grow_faces(active: ActiveBlocks, faces: _Faces, hits: torch.Tensor,
+                block_row: torch.Tensor) -> int:
+    """Add each hit block's blocking row to its face; return the number of faces changed."""
+    changed = hits.tolist()
+    for i in changed:
+        active.faces[i] = torch.cat([active.faces[i], block_row[i:i + 1]])
+    faces.update(active, changed)
+    apex = torch.linalg.vector_norm(active.U, dim=0) <= 1e-14 * max(
+        float(torch.linalg.vector_norm(active.U)), 1e-300)
+    active.U[:, apex] = 0.0
+    return len(changed)
+
+
+def _decreased(decrease: float, f0: float, f_new: float, relative: float) -> bool:
+    """Whether the step lowered the objective, by a predicted ``decrease`` above ``relative``."""
+    return decrease > relative * max(1.0, abs(f_new)) and f_new < f0
+
+
 def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
                    max_steps: int = 500, tol: float = 1e-14) -> tuple[torch.Tensor, NewtonReport]:
     """Minimize the program restricted to the active blocks (in place); return the intercept.
@@ -230,108 +467,31 @@ def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
     with no face change and every tight row's multiplier nonnegative.
     """
     report = NewtonReport()
-    n, C, alpha = view.n, view.n_outputs, view.alpha
     faces = _Faces(view, active)
     while report.steps < max_steps:
         report.steps += 1
-        alive = torch.tensor([basis.shape[1] > 0 for basis in faces.bases], dtype=torch.bool,
-                             device=view.device)
-        if len(active):
-            alive &= torch.linalg.vector_norm(active.U, dim=0) > 0
-        if not bool(alive.all()):
-            active.keep(alive)
-            faces.keep(alive)
-        A = len(active)
-        if A == 0:
-            F = view.outputs(active.ids, active.U)
-            return view.intercept(F, b), report
-        dims = torch.tensor([basis.shape[1] for basis in faces.bases], device=view.device)
-        col_block = torch.repeat_interleave(torch.arange(A, device=view.device), dims)
-        N = torch.cat(faces.bases, dim=1)  # (K, m)
-        masks = view.masks(active.ids)
-        M = (view.Z @ N) * (masks * view.sign[active.ids])[:, col_block]  # (n, m)
-        z = (N * active.U[:, col_block]).sum(dim=0)  # coordinates on the faces
-        col_out = view.output[active.ids][col_block]
-        F = torch.zeros((n, C), dtype=view.dtype, device=view.device)
-        F.index_add_(1, col_out, M * z)
-        Fb = F + b
-        G = view.data_gradient(Fb)
-        if view.fit_intercept:
-            Mt = torch.cat([M, torch.ones((n, C), dtype=view.dtype, device=view.device)], 1)
-            out_t = torch.cat([col_out, torch.arange(C, device=view.device)])
-        else:
-            Mt, out_t = M, col_out
-        m = M.shape[1]
-        grad = (Mt * G[:, out_t]).sum(dim=0)
-        norms = torch.linalg.vector_norm(active.U, dim=0)
-        zhat = z / norms[col_block]
-        grad[:m] += alpha * zhat
-        step = _newton_step(view, Mt, out_t, Fb, grad, col_block, norms, zhat)
-        decrease = float(-(grad @ step))
-        dU = torch.zeros_like(active.U).index_add_(1, col_block, N * step[:m])
-        db = step[m:] if view.fit_intercept else torch.zeros_like(b)
-
-        # ratio test: how far each block can move before a row's sign flips
-        signs = 2.0 * masks - 1.0
-        R = torch.clamp((view.Z @ active.U) * signs, min=0.0)
-        dR = (view.Z @ dU) * signs
-        tight = torch.zeros((n, A), dtype=torch.bool, device=view.device)
-        sizes = torch.tensor([int(f.numel()) for f in active.faces], device=view.device)
-        if int(sizes.sum()):
-            tight[torch.cat(active.faces), torch.repeat_interleave(
-                torch.arange(A, device=view.device), sizes)] = True
-        leaving = (~tight) & (dR < 0)
-        ratios = torch.where(leaving, R / torch.where(leaving, -dR, 1.0), math.inf)
-        block_t, block_row = ratios.min(dim=0)
-        t_max = min(1.0, float(block_t.min()))
-        f0 = float(view.loss.value(Fb, view.Y, view.c)) + alpha * float(norms.sum())
-
-        def value(U_new, b_new):
-            return view.objective(view.outputs(active.ids, U_new) + b_new, U_new)
-
-        hits = torch.zeros(0, dtype=torch.long, device=view.device)
-        accepted = False
-        if t_max < 1.0 and int((block_t < 1.0).sum()) > 1:
-            # each block stops at its own first blocking row: many faces change at once
-            clip = torch.clamp(block_t, max=1.0)
-            U_new, b_new = active.U + dU * clip, b + db
-            f_new = value(U_new, b_new)
-            if f_new < f0 - 1e-4 * float(clip.min()) * decrease:
-                hits, accepted = (block_t < 1.0).nonzero()[:, 0], True
-        if not accepted:
-            t = t_max
-            U_new, b_new, f_new = active.U, b, f0
-            if t > 1e-12:
-                while t >= 1e-14:
-                    U_try, b_try = active.U + t * dU, b + t * db
-                    f_try = value(U_try, b_try)
-                    if f_try <= f0 - 1e-4 * t * decrease:
-                        U_new, b_new, f_new = U_try, b_try, f_try
-                        break
-                    t *= 0.5
-            if t == t_max and t_max < 1.0:
-                hits = (block_t <= t_max * (1 + 1e-9)).nonzero()[:, 0]
-        active.U, b = U_new, b_new
-        if hits.numel():
-            changed = hits.tolist()
-            for i in changed:
-                active.faces[i] = torch.cat([active.faces[i], block_row[i:i + 1]])
-            faces.update(active, changed)
-            report.pivots += len(changed)
-            apex = torch.linalg.vector_norm(active.U, dim=0) <= 1e-14 * max(
-                float(torch.linalg.vector_norm(active.U)), 1e-300)
-            active.U[:, apex] = 0.0
+        _drop_degenerate(view, active, faces)
+        if len(active) == 0:
+            break
+        system = _face_system(view, active, faces.bases, b)
+        step = _newton_step(view, system)
+        decrease = float(-(system.grad @ step))
+        dU, db = system.directions(step, active.U, b, view.fit_intercept)
+        block_t, block_row = _ratio_test(view, active, system.masks, dU)
+        move = _line_search(view, active, b, dU, db, block_t, system.objective, decrease)
+        active.U, b = move.U, move.b
+        if move.hits.numel():
+            report.pivots += _grow_faces(active, faces, move.hits, block_row)
             continue
-        if decrease > RELEASE_DECREASE * max(1.0, abs(f_new)) and f_new < f0:
+        if _decreased(decrease, system.objective, move.objective, RELEASE_DECREASE):
             continue
         released = _release(view, active, b)
-        if not released and decrease > tol * max(1.0, abs(f_new)) and f_new < f0:
-            continue
-        if not released:
+        if released:
+            faces.update(active, released)
+            report.pivots += len(released)
+        elif not _decreased(decrease, system.objective, move.objective, tol):
             report.converged = True
             break
-        faces.update(active, released)
-        report.pivots += len(released)
     F = view.outputs(active.ids, active.U)
     return view.intercept(F, b), report
 
