@@ -1,16 +1,16 @@
-"""Data-fitting terms of the objective J, in torch (solvers, objective) and cvxpy.
+"""Data-fitting terms of the objective J, in torch (solvers, objective).
 
 Each loss is the row-weighted sum ``L(F) = sum_i c_i * l(F_i, Y_i)`` with
 ``c_i = w_i / N`` (``N = sum_i w_i``), evaluated on outputs ``F`` of shape
 (n_samples, n_outputs) and encoded targets ``Y`` of the same shape. A loss
 describes itself to the solvers (whether it couples the outputs of a row, its
-curvature), so that no solver needs to know which loss it is.
+curvature), so that no solver needs to know which loss it is. Their CVXPY
+expressions live with the CVXPY solver (``_solvers/_cvxpy.py``), the only module
+that imports cvxpy.
 """
 
 from __future__ import annotations
 
-import cvxpy as cp
-import numpy as np
 import torch
 
 
@@ -57,10 +57,6 @@ class Loss:
 
     def row_conjugates(self, G: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
         """``l*(G_i; Y_i)`` for every row (``G`` in the domain), shape (n_samples,)."""
-        raise NotImplementedError
-
-    def cvxpy_rows(self, F: cp.Expression, Y: np.ndarray) -> cp.Expression:
-        """``l(F_i, Y_i)`` as a cvxpy expression of shape (n_samples,)."""
         raise NotImplementedError
 
     def value(self, F: torch.Tensor, Y: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -113,9 +109,6 @@ class SquaredLoss(Loss):
     def row_conjugates(self, G, Y):
         return torch.sum(0.5 * G**2 + G * Y, dim=1)
 
-    def cvxpy_rows(self, F, Y):
-        return 0.5 * cp.sum(cp.square(F - Y), axis=1)
-
     def optimal_intercept(self, F, Y, c, b):
         return c @ (Y - F) / c.sum()
 
@@ -139,9 +132,6 @@ class LogisticLoss(Loss):
         p = torch.clamp(G + Y, 0.0, 1.0)
         return torch.sum(torch.xlogy(p, p) + torch.xlogy(1.0 - p, 1.0 - p), dim=1)
 
-    def cvxpy_rows(self, F, Y):
-        return cp.logistic(F[:, 0]) - cp.multiply(Y[:, 0], F[:, 0])
-
 
 class SoftmaxLoss(Loss):
     """Multinomial cross-entropy: ``l(f, y) = logsumexp(f) - y^T f``, ``y`` one-hot."""
@@ -163,9 +153,6 @@ class SoftmaxLoss(Loss):
     def row_conjugates(self, G, Y):
         p = torch.clamp(G + Y, min=0.0)
         return torch.sum(torch.xlogy(p, p), dim=1)
-
-    def cvxpy_rows(self, F, Y):
-        return cp.log_sum_exp(F, axis=1) - cp.sum(cp.multiply(Y, F), axis=1)
 
     def optimal_intercept(self, F, Y, c, b):
         """The optimal intercept with zero mean over the classes.

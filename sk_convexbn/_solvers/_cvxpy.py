@@ -1,19 +1,28 @@
-"""Exact reference solver: the convex program written in CVXPY, solved by Clarabel."""
+"""Exact reference solver: the convex program written in CVXPY, solved by Clarabel.
+
+This is the only module that uses cvxpy, and it imports it only when a program is
+built (:func:`_cvxpy`): ``import sk_convexbn`` does not load it.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from .._core._losses import LogisticLoss, Loss, SoftmaxLoss, SquaredLoss
 from .._core._warnings import warn
-from .._program import ConvexProgram, ConvexSolution
+from .._program import ConvexProgram, ConvexSolution, SolveStatus
 from ._base import SolveRequest, Solver
 
-_ACCEPTED = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
+if TYPE_CHECKING:
+    import cvxpy as cp
+
+#: Statuses accepted as a solution (cvxpy's OPTIMAL and OPTIMAL_INACCURATE).
+_ACCEPTED = ("optimal", "optimal_inaccurate")
 #: Settings of the fallback solver (SCS, first-order conic): tight, since it is
 #: used as a reference.
 _SCS_SETTINGS = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}
@@ -30,13 +39,7 @@ class CVXPYSolver(Solver):
     """
 
     name = "cvxpy"
-
-    def check_params(self, params: dict | None) -> dict:
-        params = dict(params or {})
-        bad = [key for key in params if not isinstance(key, str)]
-        if bad:
-            raise ValueError(f"solver_params keys must be strings, got {bad!r}.")
-        return params
+    forwards_options = True
 
     def memory_bytes(self, program: ConvexProgram, options: dict) -> int:
         return (BYTES_PER_CONSTRAINT_NONZERO * program.n_samples * program.n_columns
@@ -47,6 +50,61 @@ class CVXPYSolver(Solver):
 
     def solve(self, program: ConvexProgram, request: SolveRequest):
         return solve_cvxpy(program, solver_params=request.options, verbose=request.verbose), None
+
+
+def _cvxpy():
+    """The cvxpy module, imported on first use (it takes about a second to load)."""
+    import cvxpy
+
+    return cvxpy
+
+
+def _squared_rows(F: cp.Expression, Y: np.ndarray) -> cp.Expression:
+    cp = _cvxpy()
+    return 0.5 * cp.sum(cp.square(F - Y), axis=1)
+
+
+def _logistic_rows(F: cp.Expression, Y: np.ndarray) -> cp.Expression:
+    cp = _cvxpy()
+    return cp.logistic(F[:, 0]) - cp.multiply(Y[:, 0], F[:, 0])
+
+
+def _softmax_rows(F: cp.Expression, Y: np.ndarray) -> cp.Expression:
+    cp = _cvxpy()
+    return cp.log_sum_exp(F, axis=1) - cp.sum(cp.multiply(Y, F), axis=1)
+
+
+#: The CVXPY expression of each loss of :mod:`sk_convexbn._core._losses`.
+_LOSS_ROWS = {SquaredLoss: _squared_rows, LogisticLoss: _logistic_rows,
+              SoftmaxLoss: _softmax_rows}
+
+
+def cvxpy_loss_rows(loss: Loss, F: cp.Expression, Y: np.ndarray) -> cp.Expression:
+    """``l(F_i, Y_i)`` of every row as a CVXPY expression, shape (n_samples,).
+
+    Parameters
+    ----------
+    loss : Loss
+        One of the losses of :func:`~sk_convexbn._core._losses.make_loss`.
+    F : cvxpy.Expression of shape (n_samples, n_outputs)
+        The outputs of the network.
+    Y : ndarray of shape (n_samples, n_outputs)
+        The encoded targets.
+
+    Returns
+    -------
+    cvxpy.Expression of shape (n_samples,)
+        The same values as ``loss.row_values`` (in torch), written with CVXPY atoms.
+
+    Raises
+    ------
+    TypeError
+        If the loss has no CVXPY expression.
+    """
+    rows = _LOSS_ROWS.get(type(loss))
+    if rows is None:
+        raise TypeError(f"the cvxpy solver has no expression of the loss {type(loss).__name__}.")
+    return rows(F, Y)
 
 
 def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable, cp.Variable | None]:
@@ -63,6 +121,7 @@ def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable
     blocks : cvxpy.Variable of shape (n_columns, n_blocks)
     intercept : cvxpy.Variable of shape (n_outputs,) or None
     """
+    cp = _cvxpy()
     Z, D = program.Z, program.patterns.astype(np.float64)
     pattern, sign, output = program.block_layout()
     n, C, B = program.n_samples, program.n_outputs, program.n_blocks
@@ -79,7 +138,7 @@ def build_cvxpy_problem(program: ConvexProgram) -> tuple[cp.Problem, cp.Variable
         F = F + np.ones((n, 1)) @ cp.reshape(intercept, (1, C), order="C")
     # The sum form N * J (weights w rather than w / N) is better scaled for the
     # interior-point solver: with exponential cones the mean form can stall.
-    data = program.sample_weight @ program.loss.cvxpy_rows(F, program.targets)
+    data = program.sample_weight @ cvxpy_loss_rows(program.loss, F, program.targets)
     penalty = program.total_weight * program.alpha * cp.sum(cp.norm(U, 2, axis=0))
     problem = cp.Problem(cp.Minimize(data + penalty), [cp.multiply(cone_signs, ZU) >= 0])
     return problem, U, intercept
@@ -116,6 +175,7 @@ def solve_cvxpy(
         If the solver reports ``optimal_inaccurate``, or if Clarabel failed and SCS
         (tried next when ``solver_params`` names no solver) solved the program.
     """
+    cp = _cvxpy()
     start = time.perf_counter()
     problem, U, intercept = build_cvxpy_problem(program)
     user_params = dict(solver_params or {})
@@ -139,7 +199,7 @@ def solve_cvxpy(
             "the conic solver failed on the convex BN program, which is always feasible "
             f"and bounded ({'; '.join(failures)}). Try standardizing X and y, a larger "
             "alpha, fewer patterns, another solver through solver_params={'solver': ...}, "
-            "or solver='admm'."
+            "or solver='working_set'."
         )
     if failures:
         warn(
@@ -149,7 +209,7 @@ def solve_cvxpy(
     if problem.status == cp.OPTIMAL_INACCURATE:
         warn(
             f"the conic solver {params['solver']} reached only an inaccurate "
-            "optimum; tighten its settings through solver_params or use solver='admm'.",
+            "optimum; tighten its settings through solver_params or use solver='working_set'.",
             ConvergenceWarning,
         )
     stats = problem.solver_stats
@@ -170,5 +230,6 @@ def solve_cvxpy(
                    else np.asarray(intercept.value, dtype=np.float64).ravel()),
         objective=float(problem.value) / program.total_weight,
         n_iter=n_iter,
-        status=str(problem.status),
+        status=SolveStatus.INACCURATE if problem.status == cp.OPTIMAL_INACCURATE
+        else SolveStatus.OPTIMAL,
     )
