@@ -4,22 +4,23 @@ Two kinds of rows, each run in its own subprocess with a time limit:
 
 * data sets, as a user fits them (standardized, stratified 80/20 split):
   ``ConvexBNClassifier()`` with its defaults (the working-set solver), the same with
-  ``solver="admm"`` (the first-order solver that was the default for these sizes,
-  at its former tolerance ``tol=1e-4``) and ``solver="cvxpy"`` (small data sets
-  only), ``MLPClassifier((100,))`` and ``LogisticRegression``: test accuracy, fit
-  time, neurons, certified gap, and the time as a multiple of the MLP's;
+  ``solver="cvxpy"`` (small data sets only), ``MLPClassifier((100,))`` and
+  ``LogisticRegression``: test accuracy, fit time, neurons, certified gap, and the
+  time as a multiple of the MLP's;
 * fixed programs (same whitened data, patterns and alpha for every solver; see
   ``solver_comparison.py``, whose workers this script runs): problem a (digits,
   squared loss on one-hot targets), b (regression, n=2000, d=50, 100 patterns),
   d (n=300, d=6, 60 patterns) and, with ``--cifar``, c (CIFAR-10, 50,000 images,
-  256 components, 200 patterns, float32).
+  256 components, 200 patterns).
 
 Usage
   OMP_NUM_THREADS=1 python benchmarks/baselines.py
   OMP_NUM_THREADS=1 python benchmarks/baselines.py --datasets iris wine --programs
   OMP_NUM_THREADS=1 python benchmarks/baselines.py --datasets --programs c --cifar PATH
 
-Writes benchmarks/results/baselines.json and baselines.txt.
+Writes benchmarks/results/baselines.json and baselines.txt. Rows of earlier runs stay
+in that file, among them the ``convex admm`` and ``admm`` rows of the ADMM solver,
+since removed (they were the measurement behind its removal).
 """
 
 from __future__ import annotations
@@ -38,12 +39,11 @@ from _report import (  # noqa: E402
 
 NAME = "baselines"
 DATASETS = ("digits", "breast_cancer", "wine", "iris")
-MODELS = ("convex (default)", "convex admm", "convex cvxpy", "MLPClassifier(100,)",
-          "LogisticRegression")
-PROGRAM_SOLVERS = {"a": ("working_set", "admm", "scnn", "mlp"),
-                   "b": ("working_set", "admm", "cvxpy", "scnn"),
-                   "d": ("working_set", "admm", "cvxpy", "scnn"),
-                   "c": ("working_set", "admm")}
+MODELS = ("convex (default)", "convex cvxpy", "MLPClassifier(100,)", "LogisticRegression")
+PROGRAM_SOLVERS = {"a": ("working_set", "scnn", "mlp"),
+                   "b": ("working_set", "cvxpy", "scnn"),
+                   "d": ("working_set", "cvxpy", "scnn"),
+                   "c": ("working_set",)}
 
 
 def _split(name):
@@ -67,7 +67,6 @@ def _model(label):
 
     return {
         "convex (default)": lambda: ConvexBNClassifier(random_state=0),
-        "convex admm": lambda: ConvexBNClassifier(solver="admm", tol=1e-4, random_state=0),
         "convex cvxpy": lambda: ConvexBNClassifier(solver="cvxpy", random_state=0),
         "MLPClassifier(100,)": lambda: MLPClassifier(hidden_layer_sizes=(100,),
                                                      random_state=0),
@@ -117,8 +116,7 @@ def main():
         for solver in PROGRAM_SOLVERS[problem]:
             command = [sys.executable, str(comparison), "--worker", problem, solver]
             if problem == "c":
-                command += ["--cifar", args.cifar, "--admm-float32", "--admm-tol", "1e-3",
-                            "--admm-max-iter", "300", "--admm-check-every", "30"]
+                command += ["--cifar", args.cifar]
             print(f"running program {problem} / {solver} ...", flush=True)
             results[f"program {problem}/{solver}"] = run_in_subprocess(command, args.timeout)
             save_results(NAME, results)

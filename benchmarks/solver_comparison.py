@@ -14,18 +14,19 @@ Problems
   d  regression, n=300, d=6, 60 gates (small enough for CVXPY)
 
 Solvers
-  working_set  this library's exact working-set solver (the default)
-  admm   this library's first-order solver
+  working_set  this library's exact working-set solver (the default); ``--tol``,
+               ``--max-iter`` (rounds) and ``--float32`` set its options
   cvxpy  CVXPY + Clarabel (the exact reference)
   scnn   pyscnn's exact-ReLU ConvexReLU with its augmented-Lagrangian solver (AL)
   mlp    scikit-learn MLPClassifier(hidden_layer_sizes=(100,)) (problem a only; not
          the same objective: it is the speed yardstick of the issue)
 
 Usage
-  python benchmarks/solver_comparison.py --problems a b --solvers admm cvxpy scnn mlp
-  python benchmarks/solver_comparison.py --problems c --solvers admm --cifar ../shared/data/cifar10-jpg.tar.xz
+  python benchmarks/solver_comparison.py --problems a b --solvers working_set cvxpy scnn mlp
+  python benchmarks/solver_comparison.py --problems c --solvers working_set --cifar ../shared/data/cifar10-jpg.tar.xz
 
-Writes benchmarks/results/solver_comparison.json (merging with earlier runs).
+Writes benchmarks/results/solver_comparison.json (merging with earlier runs). Rows of
+earlier runs stay in that file, among them those of the ADMM solver, since removed.
 """
 
 from __future__ import annotations
@@ -121,24 +122,8 @@ def run_solver(problem: str, solver: str, cifar: str | None, options: dict) -> d
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            solution, _ = solve_working_set(program, tol=options.get("ws_tol", 1e-6),
-                                            dtype=dtype)
-        seconds = time.perf_counter() - start
-        blocks, intercept = solution.blocks, solution.intercept
-        info |= {"iterations": solution.n_iter, "status": solution.status,
-                 "certificate": solution.certificate, "dtype": str(dtype)}
-    elif solver == "admm":
-        import torch
-
-        from sk_convexbn._solvers import solve_admm
-
-        dtype = torch.float32 if options.get("float32") else torch.float64
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            solution, _ = solve_admm(program, tol=options.get("tol", 1e-4), dtype=dtype,
-                                     max_iter=options.get("max_iter", 10_000),
-                                     check_every=options.get("check_every", 10))
+            solution, _ = solve_working_set(program, tol=options.get("tol", 1e-6),
+                                            max_iter=options.get("max_iter", 100), dtype=dtype)
         seconds = time.perf_counter() - start
         blocks, intercept = solution.blocks, solution.intercept
         info |= {"iterations": solution.n_iter, "status": solution.status,
@@ -202,21 +187,19 @@ def main():
     parser.add_argument("--problems", nargs="+", default=["a", "b", "d"],
                         choices=["a", "b", "c", "d"])
     parser.add_argument("--solvers", nargs="+",
-                        default=["working_set", "admm", "cvxpy", "scnn", "mlp"],
-                        choices=["working_set", "admm", "cvxpy", "scnn", "mlp"])
+                        default=["working_set", "cvxpy", "scnn", "mlp"],
+                        choices=["working_set", "cvxpy", "scnn", "mlp"])
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
     parser.add_argument("--cifar", default=None, help="path of the CIFAR-10 archive")
-    parser.add_argument("--admm-tol", type=float, default=1e-4)
-    parser.add_argument("--admm-max-iter", type=int, default=10_000)
-    parser.add_argument("--admm-check-every", type=int, default=10)
-    parser.add_argument("--admm-float32", action="store_true",
-                        help="float32 for ADMM and for the working-set solver")
+    parser.add_argument("--tol", type=float, default=1e-6, help="working-set solver tol")
+    parser.add_argument("--max-iter", type=int, default=100,
+                        help="working-set solver rounds cap")
+    parser.add_argument("--float32", action="store_true", help="float32 for the working-set solver")
     parser.add_argument("--skip-cvxpy-above", type=float, default=1e6,
                         help="skip CVXPY when n_samples * n_blocks exceeds this")
     parser.add_argument("--worker", nargs=2, metavar=("PROBLEM", "SOLVER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    options = {"tol": args.admm_tol, "max_iter": args.admm_max_iter,
-               "check_every": args.admm_check_every, "float32": args.admm_float32}
+    options = {"tol": args.tol, "max_iter": args.max_iter, "float32": args.float32}
     if args.worker:
         print(json.dumps(run_solver(*args.worker, args.cifar, options)))
         return
@@ -224,19 +207,17 @@ def main():
     results = {}  # the rows of this run; the file keeps the others
     sizes = {"a": 1437 * 2000, "b": 2000 * 200, "c": 50_000 * 4000, "d": 300 * 120}
     variant = []
-    if args.admm_tol != 1e-4:
-        variant.append(f"tol={args.admm_tol:g}")
-    if args.admm_float32:
+    if args.tol != 1e-6:
+        variant.append(f"tol={args.tol:g}")
+    if args.float32:
         variant.append("float32")
-    if args.admm_max_iter != 10_000:
-        variant.append(f"max_iter={args.admm_max_iter}")
+    if args.max_iter != 100:
+        variant.append(f"max_iter={args.max_iter}")
     for problem in args.problems:
         for solver in args.solvers:
             key = f"{problem}/{solver}"
-            if solver == "admm" and variant:
+            if solver == "working_set" and variant:
                 key += f"[{','.join(variant)}]"
-            if solver == "working_set" and args.admm_float32:
-                key += "[float32]"
             if solver == "mlp" and problem != "a":
                 continue
             if solver == "cvxpy" and sizes[problem] > args.skip_cvxpy_above:
@@ -245,11 +226,9 @@ def main():
                     "canonicalize in memory here")}
                 continue
             command = [sys.executable, __file__, "--worker", problem, solver,
-                       "--admm-tol", str(args.admm_tol),
-                       "--admm-max-iter", str(args.admm_max_iter),
-                       "--admm-check-every", str(args.admm_check_every)]
-            if args.admm_float32:
-                command.append("--admm-float32")
+                       "--tol", str(args.tol), "--max-iter", str(args.max_iter)]
+            if args.float32:
+                command.append("--float32")
             if args.cifar:
                 command += ["--cifar", args.cifar]
             print(f"running {key} ...", flush=True)
@@ -274,18 +253,18 @@ def table(results: dict) -> list[str]:
              f"{'gap':>10}{'neurons':>9}{'mem GB':>8}  status"]
     for problem in "abcd":
         rows = {k.split("/", 1)[1]: v for k, v in results.items() if k.startswith(problem + "/")}
-        admm = rows.get("admm", {})
+        reference = rows.get("working_set", {})
         for solver, r in rows.items():
             lines.append(
                 f"{problem + '/' + solver:<40}{fmt(r.get('seconds'), '10.2f')}"
                 f"{fmt(r.get('objective'), '14.8f')}{fmt(r.get('iterations'), '8d')}"
                 f"{fmt(r.get('certificate'), '10.1e')}{fmt(r.get('neurons'), '9d')}"
                 f"{fmt(r.get('peak_memory_gb'), '8.2f')}  {r.get('status', '')}")
-        if admm.get("seconds"):
+        if reference.get("seconds"):
             for solver, r in rows.items():
-                if solver != "admm" and r.get("seconds"):
-                    lines.append(f"    {solver} / admm time ratio: "
-                                 f"{r['seconds'] / admm['seconds']:.1f}x")
+                if solver != "working_set" and r.get("seconds"):
+                    lines.append(f"    {solver} / working_set time ratio: "
+                                 f"{r['seconds'] / reference['seconds']:.1f}x")
     return lines
 
 

@@ -25,7 +25,9 @@ minutes of compute. Run the study first, from the repository root:
 on their top 64 principal components; without it, 45,000 / 5,000 / 10,000 images
 and 256 components, which takes hours on a CPU. The script writes ``benchmarks/results/implicit_regularization.json``, a text table and
 a figure; this example reads the JSON and plots every data set it holds. Run it
-with ``python examples/cifar10_implicit_regularization.py``.
+with ``python examples/cifar10_implicit_regularization.py``. The convex rows stored
+in the repository were fitted with the ADMM solver, since removed; a new run of the
+study fits them with the working-set solver.
 """
 
 import json
