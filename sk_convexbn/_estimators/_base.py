@@ -9,6 +9,7 @@ import torch
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._core._network import BNNetwork
+from .._core._threads import sized_threads, thread_budget
 
 _NETWORK_ATTRIBUTES = {
     "hidden_weights_": "hidden_weights",
@@ -47,7 +48,8 @@ class BNNetworkMixin:
         """Validated eval-mode network outputs, shape (n_samples, n_outputs)."""
         network = self._network()
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return network.forward(np.asarray(X, dtype=np.float64))
+        with thread_budget(X.size):
+            return network.forward(np.asarray(X, dtype=np.float64))
 
     def to_torch(self, dtype: torch.dtype = torch.float64) -> torch.nn.Module:
         """The fitted network as an eval-mode ``torch.nn.Module``.
@@ -87,10 +89,13 @@ def clear_fitted_state(estimator) -> None:
 
 
 def unfitted_on_failure(fit):
-    """Decorate ``fit`` so that an exception (KeyboardInterrupt included) leaves the
-    estimator unfitted, never half-fitted with attributes of two different fits."""
+    """Decorate every estimator's ``fit(X, ...)``: an exception (KeyboardInterrupt
+    included) leaves the estimator unfitted, never half-fitted with attributes of two
+    different fits; and the fit runs under the thread budget of ``X``
+    (:func:`~sk_convexbn._core._threads.thread_budget`)."""
 
     @functools.wraps(fit)
+    @sized_threads
     def wrapper(self, *args, **kwargs):
         try:
             return fit(self, *args, **kwargs)

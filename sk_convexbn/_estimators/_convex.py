@@ -187,8 +187,11 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             )
         return network
 
-    def _fit_convex(self, X, y, sample_weight):
-        """Fit the network: validate, build the program, call the fit kernel, store."""
+    def _fit_convex(self, X, y, sample_weight, label=None):
+        """Fit the network: validate, build the program, call the fit kernel, store.
+
+        ``label`` prefixes the verbose lines (default: the class name).
+        """
         resolve_device(self.device)  # fail early on an unavailable device
         clear_fitted_state(self)  # no attribute of an earlier fit survives (warm state is private)
         program, solver, request = self._prepare(X, y, sample_weight)
@@ -197,7 +200,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         request.progress = progress.reporter("iteration")
         request.state = getattr(self, "_warm_state", None) if self.warm_start else None
         fit = fit_program(program, solver, request, pattern_search=self.pattern_search,
-                          random_state=self.random_state, label=type(self).__name__)
+                          random_state=self.random_state,
+                          label=label or type(self).__name__)
         if fit.network.n_neurons == 0 and fit.solution.status is SolveStatus.OPTIMAL:
             warn(EMPTY_NETWORK.format(alpha=program.alpha))
         self._store_fit(fit)
@@ -284,7 +288,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         it applies, else the working set.
     solver_params : dict or None, default=None
         Extra options of a named solver (an error with ``"auto"``). For
-        ``"working_set"``: ``dtype`` (``"float64"`` default, or ``"float32"``);
+        ``"working_set"``: ``dtype`` (``"float64"`` default, or ``"float32"``, half
+        the memory, but round-off can stall it above ``tol`` on ill-conditioned
+        programs);
         for ``"cvxpy"``, keyword arguments of :meth:`cvxpy.Problem.solve` (e.g.
         ``{"solver": "SCS"}``).
     max_iter : int, default=10000

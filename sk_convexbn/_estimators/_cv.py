@@ -9,6 +9,7 @@ of its path, then a refit on all the data at the best grid point.
 from __future__ import annotations
 
 import inspect
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -47,25 +48,33 @@ def _cv_constraints(plain) -> dict:
     return constraints
 
 
-def _fold_path(template, X, y, sample_weight, train, test, alphas, scorer, progress):
+def _fold_path(template, X, y, sample_weight, train, test, alphas, scorer, progress, label):
     """Scores on ``test`` of the fits on ``train`` along ``alphas`` (largest first),
     each solve warm-started from the previous one.
 
     ``template`` (a plain estimator, private to this path) validates the fold and
-    builds its program; each fit of the path is scored as a new estimator.
+    builds its program; each fit of the path is scored as a new estimator. With
+    ``verbose >= 1`` a line per grid point, prefixed by ``label``; the solver's own
+    lines from ``verbose >= 2``.
     """
     weights = None if sample_weight is None else sample_weight[train]
     # built at the path's smallest alpha (what init="gd" trains its seed at); each
     # grid point solves it at its own alpha
     program, solver, request = template._prepare(X[train], y[train], weights,
                                                  alpha=alphas[-1])
+    request.verbose = max(0, template.verbose - 1)
     scores = []
-    for fit in fit_path(program, solver, request, alphas,
-                        pattern_search=template.pattern_search,
-                        random_state=template.random_state, label=type(template).__name__):
+    for k, fit in enumerate(fit_path(program, solver, request, alphas,
+                                     pattern_search=template.pattern_search,
+                                     random_state=template.random_state, label=label)):
+        start = time.perf_counter()
         # the path starts at the empty network on purpose: no warning there
         scores.append(scorer(template._fitted_copy(fit), X[test], y[test]))
         progress.step("alpha", alpha=fit.program.alpha, score=scores[-1])
+        if template.verbose:
+            print(f"[{label}] alpha {k + 1}/{len(alphas)} = {fit.program.alpha:.4g}: score "
+                  f"{scores[-1]:.4g}, {fit.network.n_neurons} neurons, certificate "
+                  f"{fit.duality_gap:.1e}, {fit.elapsed + time.perf_counter() - start:.2f}s")
     progress.end()
     return scores
 
@@ -120,7 +129,9 @@ class _ConvexBNCVMixin:
                 X_valid, y, weights,
                 *splits[j], grids[i], scorer,
                 progress.subtask(f"path spectral_power={powers[i]:g} fold {j}",
-                                 max_subtasks=len(grids[i])))
+                                 max_subtasks=len(grids[i])),
+                f"{type(self).__name__} fold {j + 1}/{len(splits)}"
+                + ("" if len(powers) == 1 else f" spectral_power={powers[i]:g}"))
             for i, j in tasks
         )
         scores = np.empty((len(powers), len(grids[0]), len(splits)))
@@ -134,6 +145,11 @@ class _ConvexBNCVMixin:
         single = np.ndim(self.spectral_power) == 0
         self.alphas_ = grids[0] if single else np.stack(grids)
         self.scores_ = scores[0] if single else scores
+        if self.verbose:
+            print(f"[{type(self).__name__}] chose alpha_={self.alpha_:.4g}"
+                  + ("" if single else f", spectral_power_={self.spectral_power_:g}")
+                  + f": mean score {self.best_score_:.4g} over {len(splits)} folds"
+                  + ("; refit on all the data" if self.refit else ""))
         if self.refit:
             self._refit(X_valid, y, weights)
             progress.step("refit", alpha=self.alpha_, spectral_power=self.spectral_power_,
@@ -146,7 +162,7 @@ class _ConvexBNCVMixin:
         """A plain fit at the chosen grid point, whose fitted attributes become ours."""
         refit = self._plain_estimator().set_params(alpha=self.alpha_,
                                                    spectral_power=self.spectral_power_)
-        refit._fit_convex(X, y, sample_weight)
+        refit._fit_convex(X, y, sample_weight, label=f"{type(self).__name__} refit")
         for name, value in vars(refit).items():
             if name.endswith("_") and not name.startswith("__"):
                 setattr(self, name, value)

@@ -178,8 +178,7 @@ class Solver:
             self.memory_bytes(program, request.options), self.memory_device(request),
             f"solver={self.name!r} on {n:,} samples x {B:,} blocks ({n * B:,} cone "
             "constraints)",
-            "Lower n_patterns or n_components, or use solver='working_set' with "
-            "solver_params={'dtype': 'float32'}, or a GPU (device='cuda').",
+            "Lower n_patterns or n_components, or use a GPU (device='cuda').",
         )
         return self.solve(program, request)
 

@@ -47,6 +47,8 @@ class ProgramFit:
     pattern_violation : float or None
         With pattern generation, what its last search found (see
         :class:`~sk_convexbn._solvers._generation.GenerationReport`).
+    elapsed : float
+        Seconds the fit took.
     """
 
     program: ConvexProgram
@@ -57,6 +59,7 @@ class ProgramFit:
     solver: str
     n_patterns: int
     pattern_violation: float | None = None
+    elapsed: float = 0.0
 
     @property
     def duality_gap(self) -> float:
@@ -109,14 +112,15 @@ def fit_program(program: ConvexProgram, solver: Solver, request: SolveRequest, *
     network = network_from_solution(solution, program)
     objective = network.objective(program.rows, program.targets, program.sample_weight,
                                   program.loss, program.alpha, program.penalty)
+    elapsed = time.perf_counter() - start
     if request.verbose:
         print(f"[{label}] objective={objective:.8g} with {network.n_neurons} neurons in "
-              f"{time.perf_counter() - start:.2f}s")
+              f"{elapsed:.2f}s")
     return ProgramFit(
         program=program, solution=solution, network=network, objective=objective,
         state=state, solver=solver.name,
         n_patterns=program.n_patterns if solver.uses_program_patterns else 0,
-        pattern_violation=violation,
+        pattern_violation=violation, elapsed=elapsed,
     )
 
 

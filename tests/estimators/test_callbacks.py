@@ -70,3 +70,14 @@ def test_cv_reports_every_grid_point_of_every_fold(data):
     np.testing.assert_allclose(sorted(p["score"] for p in points), np.sort(model.scores_.ravel()))
 
 
+
+
+def test_the_readme_progress_bar_draws_a_cv_fit():
+    """``set_callbacks(ProgressBar())`` as the README shows it (rich, from the extras)."""
+    pytest.importorskip("rich")
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    est = ConvexBNClassifierCV(alphas=3, n_patterns=10, cv=2, random_state=0)
+    est.set_callbacks(callback.ProgressBar()).fit(X, y)
+    assert est.score(X, y) > 0.9

@@ -129,3 +129,10 @@ def test_iris_and_breast_cancer_are_learned():
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)  # spectral weighting (default) sees feature scales
     assert ConvexBNClassifier(n_patterns=20, random_state=0).fit(X, y).score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("label, shown", [(0, "(0)"), ("a", "('a')")])
+def test_single_class_error_shows_the_label_as_the_user_wrote_it(label, shown):
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    with pytest.raises(ValueError, match=rf"got 1 class \({shown[1:-1]}\)\.$"):
+        ConvexBNClassifier().fit(X, np.full(5, label))

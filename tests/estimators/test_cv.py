@@ -112,3 +112,19 @@ def test_init_a_fitted_network_and_weights_reach_every_fold(regression):
     # a later fit without refit keeps no network of the earlier one
     cv.set_params(refit=False).fit(X, y)
     assert not hasattr(cv, "hidden_weights_")
+
+
+def test_verbose_prints_a_line_per_fold_and_alpha_and_the_choice(capsys):
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    ConvexBNClassifierCV(alphas=3, n_patterns=10, cv=3, random_state=0, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    path = [line for line in lines if line.startswith("[ConvexBNClassifierCV fold")]
+    assert len(path) == 3 * 3
+    assert path[0].startswith("[ConvexBNClassifierCV fold 1/3] alpha 1/3 = ")
+    assert all("certificate" in line and "certificate -" not in line for line in path)
+    assert sum(line.startswith("[ConvexBNClassifierCV] chose alpha_=") for line in lines) == 1
+    refit = [line for line in lines if line.startswith("[ConvexBNClassifierCV refit]")]
+    assert len(refit) == 2 and "objective=" in refit[-1]
+    assert not any(" gap -" in line for line in lines)

@@ -151,7 +151,8 @@ def solve_working_set(program: ConvexProgram, *, tol: float = 1e-6, max_iter: in
     for rounds in range(1, max_iter + 1):
         check = _check_round(view, active, b, supports)
         gap = check.gap if check.certified else gap
-        log(rounds, f"{f'gap {gap:.2e}' if check.certified else 'screened'}  active "
+        # the certificate, max(gap, 0): round-off can put the dual value a hair above J
+        log(rounds, f"{f'gap {max(gap, 0.0):.2e}' if check.certified else 'screened'}  active "
                     f"{len(active)}  entering {int(check.entering.sum())}",
             details=f"newton steps so far {steps}", last=check.certified and gap <= tol)
         if progress is not None:
