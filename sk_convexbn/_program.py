@@ -19,6 +19,7 @@ from ._core._losses import Loss, make_loss
 from ._core._network import BNNetwork, normalized_network
 from ._core._patterns import enumerate_patterns, merge_patterns, sample_patterns
 from ._core._penalty import SpectralPenalty
+from ._core._rows import merge_repeated_rows, prepare_rows  # noqa: F401
 from ._core._statistics import weighted_moments
 from ._core._whitening import Whitening
 
@@ -218,43 +219,6 @@ class ConvexSolution:
     certificate: float | None = None
 
 
-def merge_repeated_rows(
-    X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Drop rows of zero weight and merge identical ``(x, y)`` rows into one weighted row.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-    sample_weight : ndarray of shape (n_samples,) or None
-
-    Returns
-    -------
-    X, Y : the distinct rows, in a canonical (sorted) order when any were merged
-    sample_weight : ndarray or None
-        The summed weights; None when there were no weights and no repeated rows.
-
-    Notes
-    -----
-    Weights act like repeated rows in every part of J (loss, BN statistics, SVD), so
-    this changes nothing mathematically. It makes a weighted data set and the data
-    set with its rows repeated the *same* program, row for row, whatever the order
-    of the rows; the solver and the model are then the same too.
-    """
-    if sample_weight is not None:
-        positive = sample_weight > 0
-        X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
-    rows = np.ascontiguousarray(np.column_stack([X, Y]))
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    unique_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    if len(unique_keys) == len(keys) and sample_weight is None:
-        return X, Y, None
-    weights = np.ones(len(keys)) if sample_weight is None else sample_weight
-    merged = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique_keys))
-    return X[first], Y[first], merged
-
-
 def make_program(
     X: np.ndarray,
     targets: np.ndarray,
@@ -305,16 +269,9 @@ def make_program(
         If ``X`` has no variance on the weighted rows, or ``n_components`` exceeds
         the rank of the centred data.
     """
-    X, Y, weights = merge_repeated_rows(
-        np.asarray(X, dtype=np.float64), np.asarray(targets, dtype=np.float64), sample_weight)
-    whitening = Whitening.fit(X, weights, n_components=n_components,
-                              spectral_power=spectral_power)
-    if whitening.n_directions == 0:
-        raise ValueError(
-            "X has no variance (every feature is constant on the weighted training "
-            "rows): a batch-normalized network cannot use it."
-        )
-    Z = whitening.transform(X)
+    rows = prepare_rows(X, targets, sample_weight, n_components=n_components,
+                        spectral_power=spectral_power)
+    Z = rows.whitening.transform(rows.X)
     if isinstance(n_patterns, str):
         if Z.shape[1] > 3:
             raise ValueError(
@@ -327,10 +284,11 @@ def make_program(
         patterns, gates = sample_patterns(Z, n_patterns, check_random_state(random_state),
                                           return_gates=True)
     return ConvexProgram(
-        Z=Z, targets=Y, sample_weight=np.ones(len(X)) if weights is None else weights,
-        loss=make_loss(loss, Y.shape[1]), alpha=float(alpha),
+        Z=Z, targets=rows.targets, sample_weight=rows.weights,
+        loss=make_loss(loss, rows.targets.shape[1]), alpha=float(alpha),
         fit_intercept=bool(fit_intercept), patterns=patterns,
-        column_scales=whitening.column_scales, gates=gates, whitening=whitening, rows=X,
+        column_scales=rows.whitening.column_scales, gates=gates, whitening=rows.whitening,
+        rows=rows.X,
     )
 
 

@@ -14,11 +14,22 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
+from sk_convexbn import GDBNClassifier
 from sk_convexbn._core._losses import make_loss
+from sk_convexbn._core._network import BNNetwork
 from sk_convexbn._core._penalty import SpectralPenalty
-from sk_convexbn._training import BNModule, GDConfig, objective, train_bn_network
+from sk_convexbn._training import (
+    BNModule,
+    GDConfig,
+    StoppingRule,
+    fit_gd_network,
+    make_gd_problem,
+    objective,
+    train_bn_network,
+)
 
 
 def _setup(seed=0, n=200, d=6, m=5):
@@ -124,3 +135,58 @@ def test_stopping_rule_and_the_max_iter_warning():
         warnings.simplefilter("error", ConvergenceWarning)
         result, _ = _run(GDConfig(max_iter=100, tol=1e6, n_iter_no_change=3))
     assert result.n_iter == 1 + 3
+
+
+def test_the_stopping_rule_counts_epochs_without_improvement_beyond_tol():
+    rule = StoppingRule(tol=0.1, n_iter_no_change=2)
+    # 0.95, 0.45 and 0.42 improve by less than tol: the second of two such epochs stops
+    assert [rule.update(v, None) for v in [1.0, 0.95, 0.5, 0.45, 0.42]] == [
+        False, False, False, False, True]
+    assert rule.best == 0.42 and rule.best_state is None
+
+
+def test_fit_gd_network_is_the_estimators_fit_without_an_estimator():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((45, 3))
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.5, 0.5])  # three classes
+    w = rng.uniform(0.0, 2.0, 45)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GDBNClassifier(hidden_layer_sizes=6, max_iter=40, early_stopping=True,
+                               n_components=2, random_state=3).fit(X, y, sample_weight=w)
+        fit = fit_gd_network(X, np.eye(3)[y], w, loss="log_loss", alpha=1e-3,
+                             config=GDConfig(max_iter=40), n_components=2, n_neurons=6,
+                             validation_fraction=0.1, scoring="accuracy", random_state=3)
+    assert fit.objective == model.objective_ and fit.n_iter == model.n_iter_
+    assert fit.validation_scores == model.validation_scores_
+    np.testing.assert_array_equal(fit.network.hidden_weights, model.hidden_weights_)
+
+
+def test_the_problem_takes_its_width_and_output_links_from_the_start_network():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 2))
+    Y = rng.standard_normal((30, 3))
+    V = rng.standard_normal((5, 3))
+    start = BNNetwork(rng.standard_normal((2, 5)), np.zeros(5), np.ones(5), np.ones(5),
+                      np.zeros(5), V, np.zeros(3))
+    problem = make_gd_problem(X, Y, None, loss="squared_error", alpha=1.0, n_neurons=None,
+                              neuron_outputs="one", start=start, validation_fraction=0.2,
+                              random_state=0)
+    assert problem.n_neurons == 5 and len(problem.rows.X) == 24
+    np.testing.assert_array_equal(problem.output_mask.argmax(axis=1), np.abs(V).argmax(axis=1))
+    cold = make_gd_problem(X, Y, None, loss="squared_error", alpha=1.0, n_neurons=5,
+                           neuron_outputs="one")
+    np.testing.assert_array_equal(cold.output_mask.argmax(axis=1), np.arange(5) % 3)
+    with pytest.raises(ValueError, match="has 2 inputs and 3 outputs; this data needs 2 and 1"):
+        make_gd_problem(X, Y[:, :1], None, loss="squared_error", alpha=1.0, start=start)
+
+
+def test_a_first_fit_with_warm_start_is_a_cold_fit():
+    X, y = load_iris(return_X_y=True)
+    kwargs = dict(hidden_layer_sizes=7, neuron_outputs="one", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm = GDBNClassifier(warm_start=True, **kwargs).fit(X, y)
+        cold = GDBNClassifier(**kwargs).fit(X, y)
+    assert warm.objective_ == cold.objective_
+    np.testing.assert_array_equal(warm.output_weights_ != 0, cold.output_weights_ != 0)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ._losses import Loss
+from ._module import BNModule
 from ._penalty import SpectralPenalty
 from ._statistics import row_coefficients, weighted_moments
 
@@ -103,6 +104,7 @@ class BNNetwork:
     def to_torch(self, dtype: torch.dtype = torch.float64) -> torch.nn.Module:
         """Eval-mode ``Linear -> BatchNorm1d -> ReLU -> Linear`` with this network's weights.
 
+        A :class:`~sk_convexbn._core._module.BNModule` (a ``torch.nn.Sequential``).
         ``BatchNorm1d`` keeps its default ``eps``; the running variance is stored as
         ``bn_std**2 - eps`` so that eval-mode outputs equal :meth:`forward`.
         """
@@ -113,22 +115,10 @@ class BNNetwork:
         if m == 0:  # an all-zero network: one silent neuron keeps the modules valid
             weights, out = np.zeros((d, 1)), np.zeros((1, n_out))
             mean, std, scale, shift = np.zeros(1), np.ones(1), np.zeros(1), np.zeros(1)
-        bn_eps = 1e-5 if float(np.min(std**2)) > 1e-5 else 0.0
-        module = torch.nn.Sequential(
-            torch.nn.Linear(d, weights.shape[1], bias=False),
-            torch.nn.BatchNorm1d(weights.shape[1], eps=bn_eps),
-            torch.nn.ReLU(),
-            torch.nn.Linear(weights.shape[1], n_out),
-        ).to(dtype)
-        with torch.no_grad():
-            module[0].weight.copy_(torch.from_numpy(weights.T.copy()))
-            module[1].running_mean.copy_(torch.from_numpy(mean))
-            module[1].running_var.copy_(torch.from_numpy(std**2 - bn_eps))
-            module[1].weight.copy_(torch.from_numpy(scale))
-            module[1].bias.copy_(torch.from_numpy(shift))
-            module[3].weight.copy_(torch.from_numpy(out.T.copy()))
-            module[3].bias.copy_(torch.from_numpy(self.intercept))
-        return module.eval()
+        as_t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64))  # noqa: E731
+        module = BNModule(as_t(weights), as_t(scale), as_t(shift), as_t(out),
+                          as_t(self.intercept), statistics=(as_t(mean), as_t(std)))
+        return module.to(dtype)
 
 
 def normalized_network(

@@ -5,19 +5,13 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core._device import resolve_device
-from .._core._losses import make_loss
-from .._core._network import normalized_network
-from .._core._penalty import SpectralPenalty
-from .._core._whitening import Whitening
-from .._training import BNModule, GDConfig, train_bn_network
+from .._core._network import BNNetwork
+from .._core._rows import drop_zero_weight_rows
+from .._training import GDConfig, fit_gd_network
 from ._base import BNNetworkMixin, unfitted_on_failure
 from ._classification import BNClassifierMixin
 from ._progress import CallbackSupportMixin, FitProgress
@@ -106,85 +100,22 @@ class _GDBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _initial_parameters(self, n_features, n_outputs, Y, c, basis, generator, dtype):
-        """Parameters to start from: the previous fit, ``init``'s network, or random."""
-        source = None
+    def _start_network(self) -> BNNetwork | None:
+        """The network to start from: the previous fit's, ``init``'s, or None (random)."""
         if self.warm_start and hasattr(self, "hidden_weights_"):
-            source = self
-        elif self.init is not None:
-            source = self.init
-            if not hasattr(source, "hidden_weights_"):
-                raise ValueError("init must be a fitted estimator of sk_convexbn.")
-        if source is not None:
-            W = np.asarray(source.hidden_weights_, dtype=np.float64)
-            if W.shape[0] != n_features or source.output_weights_.shape[1] != n_outputs:
-                raise ValueError(
-                    f"the network to start from has {W.shape[0]} inputs and "
-                    f"{source.output_weights_.shape[1]} outputs; this data needs "
-                    f"{n_features} and {n_outputs}."
-                )
-            C = W if basis is None else basis.T @ W  # the part in the principal subspace
-            as_t = lambda a: torch.as_tensor(np.array(a, dtype=np.float64), dtype=dtype)  # noqa: E731
-            return (as_t(C), as_t(source.bn_scale_), as_t(source.bn_shift_),
-                    as_t(source.output_weights_), as_t(source.intercept_))
-        width = _width(self.hidden_layer_sizes)
-        rows = n_features if basis is None else basis.shape[1]
-        C = torch.randn(rows, width, generator=generator, dtype=dtype)
-        gamma = torch.ones(width, dtype=dtype)
-        beta = torch.zeros(width, dtype=dtype)
-        bound = 1.0 / np.sqrt(width)
-        V = (torch.rand(width, n_outputs, generator=generator, dtype=dtype) * 2 - 1) * bound
-        b = torch.as_tensor(c @ Y if self.fit_intercept else np.zeros(n_outputs), dtype=dtype)
-        return C, gamma, beta, V, b
-
-    def _validation_score(self, F_val, Y_val):
-        """Score of held-out outputs ``F_val`` against encoded targets (higher is better)."""
-        raise NotImplementedError
+            return self._network()
+        if self.init is None:
+            return None
+        if not hasattr(self.init, "hidden_weights_"):
+            raise ValueError("init must be a fitted estimator of sk_convexbn.")
+        return self.init._network()
 
     def _fit_gd(self, X, Y, sample_weight, loss_name):
         """Train on validated ``X`` and encoded targets ``Y`` (n_samples, n_outputs)."""
-        if sample_weight is not None:
-            positive = sample_weight > 0
-            X, Y, sample_weight = X[positive], Y[positive], sample_weight[positive]
-        X = np.asarray(X, dtype=np.float64)
-        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-        device = resolve_device(self.device)
-        dtype = torch.float64 if device.type == "cpu" else torch.float32
+        resolve_device(self.device)  # fail early on an unavailable device
+        X, Y, sample_weight = drop_zero_weight_rows(X, Y, sample_weight)
         progress = FitProgress.start(self, X, Y, sample_weight, max_subtasks=self.max_iter)
-        rng = check_random_state(self.random_state)
-        generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-
-        X_fit, Y_fit, w_fit, validation = X, Y, weights, None
-        if self.early_stopping:
-            # classifiers: the class of each row, read off its encoded target
-            stratify = (Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]) if self._stratify else None
-            X_fit, X_val, Y_fit, Y_val, w_fit, _ = train_test_split(
-                X, Y, weights, test_size=self.validation_fraction, random_state=rng,
-                stratify=stratify)
-            validation = (X_val, Y_val)
-
-        whitening = Whitening.fit(X_fit, None if sample_weight is None else w_fit,
-                                  n_components=self.n_components,
-                                  spectral_power=self.spectral_power)
-        if whitening.n_directions == 0:
-            raise ValueError("X has no variance: a batch-normalized network cannot use it.")
-        basis = whitening.components if self.n_components is not None else None
-        loss = make_loss(loss_name, Y.shape[1])
-        c_fit = w_fit / w_fit.sum()
-        C, gamma, beta, V, b = self._initial_parameters(
-            X.shape[1], Y.shape[1], Y_fit, c_fit, basis, generator, dtype)
-        as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-        mask = None
-        if self.neuron_outputs == "one":
-            # neuron j feeds output j mod n_outputs (or, from a network, its largest weight)
-            owner = (V.abs().argmax(dim=1) if self.warm_start or self.init is not None
-                     else torch.arange(V.shape[0]) % V.shape[1])
-            mask = torch.nn.functional.one_hot(owner, V.shape[1]).to(dtype)
-        net = BNModule(C, gamma, beta, V, b, None if basis is None else as_t(basis),
-                       None if mask is None else as_t(mask)).to(device)
-        if not self.fit_intercept:
-            net.b.requires_grad_(False)
-        penalty = SpectralPenalty.from_whitening(whitening)
+        start = self._start_network()
         config = GDConfig(
             solver=self.solver, learning_rate_init=self.learning_rate_init,
             momentum=self.momentum, batch_size=self.batch_size, max_iter=self.max_iter,
@@ -192,27 +123,24 @@ class _GDBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             early_stopping=self.early_stopping, verbose=self.verbose,
             progress=progress.reporter("epoch"),
         )
-        X_t, Y_t, w_t = as_t(X_fit), as_t(Y_fit), as_t(w_fit)
-        score = None
-        if validation is not None:
-            X_val_t = as_t(validation[0])
-            score = lambda net: self._validation_score(  # noqa: E731
-                net.outputs_with_statistics_of(X_t, w_t / w_t.sum(), X_val_t).cpu().numpy(),
-                validation[1])
-        result = train_bn_network(net, X_t, Y_t, w_t, loss, float(self.alpha), config,
-                                  generator, penalty=penalty, score=score)
-        fit_weights = None if sample_weight is None else w_fit
-        network = normalized_network(X_fit, fit_weights, result.hidden_weights, result.bn_scale,
-                                     result.bn_shift, result.output_weights, result.intercept)
-        self._store_network(network)
-        self.objective_ = network.objective(X_fit, Y_fit, fit_weights, loss, float(self.alpha),
-                                            penalty)
-        self.loss_curve_ = result.loss_curve
-        self.n_iter_ = result.n_iter
-        self.n_components_ = whitening.n_directions
+        fit = fit_gd_network(
+            X, Y, sample_weight, loss=loss_name, alpha=float(self.alpha), config=config,
+            random_state=self.random_state, device=self.device,
+            fit_intercept=self.fit_intercept, n_components=self.n_components,
+            spectral_power=self.spectral_power,
+            n_neurons=None if start is not None else _width(self.hidden_layer_sizes),
+            neuron_outputs=self.neuron_outputs, start=start,
+            validation_fraction=self.validation_fraction if self.early_stopping else None,
+            scoring=self._scoring,
+        )
+        self._store_network(fit.network)
+        self.objective_ = fit.objective
+        self.loss_curve_ = fit.loss_curve
+        self.n_iter_ = fit.n_iter
+        self.n_components_ = fit.n_components
         if self.early_stopping:
-            self.validation_scores_ = result.validation_scores
-            self.best_validation_score_ = max(result.validation_scores)
+            self.validation_scores_ = fit.validation_scores
+            self.best_validation_score_ = max(fit.validation_scores)
         progress.end(objective=self.objective_)
         return self
 
@@ -369,10 +297,7 @@ class GDBNRegressor(BNRegressorMixin, RegressorMixin, _GDBNBase):
         """
         return self._fit_gd(*self._validate_fit_data(X, y, sample_weight))
 
-    _stratify = False
-
-    def _validation_score(self, F_val, Y_val):
-        return r2_score(Y_val, F_val)
+    _scoring = "r2"  # of the held-out rows with early_stopping
 
 
 class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
@@ -459,7 +384,7 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
         self.loss = loss
         self.class_weight = class_weight
 
-    _stratify = True
+    _scoring = "accuracy"  # of the held-out rows (split by class) with early_stopping
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unfitted_on_failure
@@ -484,11 +409,3 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
                 f"then {self.classes_}."
             )
         return self._fit_gd(X, Y, sample_weight, loss_name)
-
-    def _validation_score(self, F, Y_val):
-        if F.shape[1] == 1:
-            predicted = (F[:, 0] > 0).astype(int)
-            truth = (Y_val[:, 0] > 0).astype(int)
-        else:
-            predicted, truth = F.argmax(axis=1), Y_val.argmax(axis=1)
-        return float(np.mean(predicted == truth))

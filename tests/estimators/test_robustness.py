@@ -97,7 +97,7 @@ def test_interrupted_fit_leaves_the_estimator_unfitted(make, data):
     model = make().fit(X, y)
     target = ("sk_convexbn._estimators._convex.network_from_solution"
               if "Convex" in type(model).__name__
-              else "sk_convexbn._estimators._gd.normalized_network")
+              else "sk_convexbn._training._fit.normalized_network")
     with mock.patch(target, side_effect=KeyboardInterrupt):
         with pytest.raises(KeyboardInterrupt):
             model.fit(X, y)
