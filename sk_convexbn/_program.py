@@ -10,6 +10,7 @@ solution back into the network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import Enum
 
 import numpy as np
 import torch
@@ -188,6 +189,22 @@ class ConvexProgram:
         return float(data) + self.alpha * float(np.linalg.norm(blocks, axis=0).sum())
 
 
+class SolveStatus(str, Enum):
+    """How a solve ended (a string enum: ``status == "optimal"`` holds for OPTIMAL)."""
+
+    #: Stopped at the requested duality gap, or exact (closed form).
+    OPTIMAL = "optimal"
+    #: Optimal to the third-party solver's own, looser tolerances (CVXPY).
+    INACCURATE = "optimal_inaccurate"
+    #: Ran out of iterations above the requested gap.
+    MAX_ITER = "max_iter"
+    #: Stopped making progress above the requested gap (round-off).
+    STALLED = "stalled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class ConvexSolution:
     """A point of the convex program, as returned by a solver.
@@ -204,7 +221,7 @@ class ConvexSolution:
     objective : float
         The program's objective as the solver reports it.
     n_iter : int
-    status : str
+    status : SolveStatus
     certificate : float or None
         Optimality certificate of iterative solvers (relative duality gap).
     """
@@ -215,7 +232,7 @@ class ConvexSolution:
     intercept: np.ndarray
     objective: float
     n_iter: int
-    status: str = "optimal"
+    status: SolveStatus = SolveStatus.OPTIMAL
     certificate: float | None = None
 
 

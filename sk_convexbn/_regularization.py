@@ -152,7 +152,7 @@ def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, fl
                       n_components=model.n_components, spectral_power=model.spectral_power,
                       n_patterns="all", solver="working_set", tol=1e-9)
     convex.fit(X, y, sample_weight=sample_weight)
-    program, _ = clone(convex)._program(X, y, sample_weight)
+    program, _, _ = clone(convex)._program(X, y, sample_weight)
     J = model._network().objective(program.rows, program.targets, program.sample_weight,
                                    program.loss, float(model.alpha), program.penalty)
     return (J - convex.objective_) / abs(convex.objective_), float(convex.objective_)

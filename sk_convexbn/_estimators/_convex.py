@@ -7,14 +7,15 @@ import warnings
 from numbers import Integral, Real
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core._device import resolve_device
 from .._core._warnings import warn
 from .._program import SolveStatus, make_program
 from .._solvers import SOLVERS, SolveRequest, choose_solver, fit_program, get_solver
+from .._training import GDConfig, fit_gd_network
 from ._base import BNNetworkMixin, clear_fitted_state, unfitted_on_failure
-from ._gd import GDBNClassifier, GDBNRegressor
 from ._classification import BNClassifierMixin
 from ._progress import CallbackSupportMixin, FitProgress
 from ._regression import BNRegressorMixin
@@ -108,29 +109,42 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         fitted ``init``'s, no training (``init="gd"`` seeds it in :meth:`_seeded`).
 
         ``alpha`` and ``spectral_power`` default to the estimator's (the CV estimators
-        pass the grid's). Returns the program and the solver's validated options.
+        pass the grid's). Returns the program, the solver's validated options and the
+        validated data ``(X, Y, sample_weight, loss)`` (targets encoded, class weights
+        in the weights).
         """
         options = self._solver_options()
-        X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
+        data = X, Y, sample_weight, loss_name = self._validate_fit_data(X, y, sample_weight)
         program = make_program(
             X, Y, sample_weight, loss=loss_name,
             alpha=float(self.alpha if alpha is None else alpha),
             fit_intercept=bool(self.fit_intercept), n_components=self.n_components,
-            spectral_power=self.spectral_power if spectral_power is None else spectral_power,
-            n_patterns=self.n_patterns, random_state=self.random_state,
+            spectral_power=self._power(spectral_power), n_patterns=self.n_patterns,
+            random_state=self.random_state,
         )
         if self.init is not None and not isinstance(self.init, str):
             program = program.with_gates(program.gates_of(self._init_network(X.shape[1])))
-        return program, options
+        return program, options, data
 
-    def _seeded(self, program, X, y, sample_weight, *, spectral_power=None):
+    def _power(self, spectral_power):
+        return self.spectral_power if spectral_power is None else spectral_power
+
+    def _seeded(self, program, data, *, spectral_power=None):
         """``init="gd"``: the program with the patterns of a short gradient-descent run
-        of its J added (the program itself otherwise)."""
+        of its J added (full-batch Adam, ``GD_WIDTH`` neurons feeding one output each,
+        at most ``GD_EPOCHS`` epochs); the program itself otherwise."""
         if not isinstance(self.init, str):
             return program
-        return program.with_gates(program.gates_of(self._gd_network(
-            X, y, sample_weight, alpha=program.alpha,
-            spectral_power=self.spectral_power if spectral_power is None else spectral_power)))
+        X, Y, sample_weight, loss_name = data
+        with warnings.catch_warnings():  # a seed: the convex certificate is what counts
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            seed = fit_gd_network(
+                X, Y, sample_weight, loss=loss_name, alpha=program.alpha,
+                config=GDConfig(max_iter=GD_EPOCHS), random_state=self.random_state,
+                device=self.device, fit_intercept=bool(self.fit_intercept),
+                n_components=self.n_components, spectral_power=self._power(spectral_power),
+                n_neurons=GD_WIDTH, neuron_outputs="one")
+        return program.with_gates(program.gates_of(seed.network))
 
     def _solver_for(self, program):
         if program.n_patterns == 0 and not self.pattern_search:
@@ -142,9 +156,9 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
 
     def _prepare(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
         """The seeded program, its solver and the solve request of this estimator."""
-        program, options = self._program(X, y, sample_weight, alpha=alpha,
-                                         spectral_power=spectral_power)
-        program = self._seeded(program, X, y, sample_weight, spectral_power=spectral_power)
+        program, options, data = self._program(X, y, sample_weight, alpha=alpha,
+                                               spectral_power=spectral_power)
+        program = self._seeded(program, data, spectral_power=spectral_power)
         request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol,
                                device=resolve_device(self.device), verbose=self.verbose)
         return program, self._solver_for(program), request
@@ -152,27 +166,10 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
     def _alpha_max(self, X, y, sample_weight, *, spectral_power=None) -> float:
         """The one ``alpha_max`` rule (see :func:`sk_convexbn.alpha_max`): the program
         over the sampled patterns and a fitted ``init``'s, never an ``init="gd"`` run's."""
-        program, _ = self._program(X, y, sample_weight, alpha=1.0,
-                                   spectral_power=spectral_power)
+        program, _, _ = self._program(X, y, sample_weight, alpha=1.0,
+                                      spectral_power=spectral_power)
         solver = choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
         return solver.alpha_max(program)
-
-    def _gd_network(self, X, y, sample_weight, *, alpha, spectral_power):
-        """``init="gd"``: a short gradient-descent run of the program's J (full-batch
-        Adam, ``GD_WIDTH`` neurons feeding one output each) whose neurons seed it."""
-        from sklearn.exceptions import ConvergenceWarning
-
-        params = {k: getattr(self, k) for k in ("fit_intercept", "n_components",
-                                                "random_state", "device")}
-        params |= {"alpha": alpha, "spectral_power": spectral_power}
-        if hasattr(self, "loss"):  # class weights are already in sample_weight
-            params["loss"] = self.loss
-        gd = self._gd_class(hidden_layer_sizes=GD_WIDTH, max_iter=GD_EPOCHS,
-                            neuron_outputs="one", **params)
-        with warnings.catch_warnings():  # a seed: the convex certificate is what counts
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            gd.fit(X, y, sample_weight=sample_weight)
-        return gd._network()
 
     def _init_network(self, n_features: int):
         """The network of ``init`` (a fitted estimator of this library) for this data."""
@@ -415,7 +412,6 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         """
         return self._fit_convex(X, y, sample_weight)
 
-    _gd_class = GDBNRegressor
 
 
 class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
@@ -616,4 +612,3 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         """
         return self._fit_convex(X, y, sample_weight)
 
-    _gd_class = GDBNClassifier
