@@ -21,21 +21,23 @@ def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors
     """
     W = torch.tensor(model.hidden_weights_)
     m = W.shape[1]
-    linear = torch.nn.Linear(W.shape[0], m, bias=False).double()
-    # torch requires eps > 0 in training mode; the exported weights give unit
-    # variance, so eps=1e-12 changes J by about 1e-12 relative.
-    bn = torch.nn.BatchNorm1d(m, eps=1e-12).double().train()
-    head = torch.nn.Linear(m, model.output_weights_.shape[1]).double()
     with torch.no_grad():
-        linear.weight.copy_(W.T)
-        bn.weight.copy_(torch.tensor(model.bn_scale_))
-        bn.bias.copy_(torch.tensor(model.bn_shift_))
-        head.weight.copy_(torch.tensor(model.output_weights_).T)
-        head.bias.copy_(torch.tensor(model.intercept_))
         X = torch.tensor(X, dtype=torch.float64)
-        # an empty network (alpha above alpha_max) has no BN layer to run
-        hidden = torch.relu(bn(linear(X))) if m else X.new_zeros((X.shape[0], 0))
-        F = head(hidden)
+        intercept = torch.tensor(model.intercept_)
+        if m:
+            linear = torch.nn.Linear(W.shape[0], m, bias=False).double()
+            # torch requires eps > 0 in training mode; the exported weights give unit
+            # variance, so eps=1e-12 changes J by about 1e-12 relative.
+            bn = torch.nn.BatchNorm1d(m, eps=1e-12).double().train()
+            head = torch.nn.Linear(m, model.output_weights_.shape[1]).double()
+            linear.weight.copy_(W.T)
+            bn.weight.copy_(torch.tensor(model.bn_scale_))
+            bn.bias.copy_(torch.tensor(model.bn_shift_))
+            head.weight.copy_(torch.tensor(model.output_weights_).T)
+            head.bias.copy_(intercept)
+            F = head(torch.relu(bn(linear(X))))
+        else:  # an empty network (alpha above alpha_max) outputs its intercept
+            F = intercept.expand(X.shape[0], -1).clone()
         if loss == "squared_error":
             Y = torch.tensor(np.asarray(y, float)).reshape(F.shape)
             data = 0.5 * F.shape[1] * torch.nn.functional.mse_loss(F, Y)
@@ -67,6 +69,17 @@ def spectral_penalty_factors(X, hidden_weights, power, n_components=None):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+#: For a test whose gradient descent is cut short on purpose (a few epochs keep it quick):
+#: the ConvergenceWarning that says so is expected.
+short_gd_run = pytest.mark.filterwarnings(
+    "ignore:gradient descent stopped:sklearn.exceptions.ConvergenceWarning")
+
+#: For a test that fits at the top of an alpha grid, alpha_max, where the network is empty
+#: by design: the warning that says so is expected.
+empty_network_expected = pytest.mark.filterwarnings(
+    "ignore:the fitted network has no neuron:UserWarning")
 
 
 # Small programs covering every kind of target, weighting and encoding, shared by the

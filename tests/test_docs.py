@@ -1,5 +1,10 @@
 """The documentation builds with warnings as errors, and runs every gallery example.
 
+These tests carry the ``docs`` marker, which the default run leaves out: run them
+with ``python -m pytest -m docs`` after ``pip install -e ".[docs]"`` (CI does, as its
+own step). The one library test here (the package imports under ``python -OO``)
+runs by default.
+
 A broken example, a docstring numpydoc or docutils cannot parse, or a broken
 cross-reference fails ``test_docs_build``. The build runs on a copy of the sources
 in a temporary directory, so it neither touches ``docs/`` nor reuses the gallery's
@@ -59,6 +64,7 @@ def _docs_extension(name: str):
         sys.path.remove(str(DOCS / "_ext"))
 
 
+@pytest.mark.docs
 def test_docs_build(tmp_path):
     for module in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme",
                    "matplotlib"):
@@ -93,6 +99,7 @@ def test_docs_build(tmp_path):
     assert "sphx_glr_plot_patterns_2d_001.png" in theory
 
 
+@pytest.mark.docs
 def test_public_api_is_documented():
     import sk_convexbn
 
@@ -102,6 +109,7 @@ def test_public_api_is_documented():
     assert not missing, f"public names missing from docs/api.rst: {missing}"
 
 
+@pytest.mark.docs
 def test_examples_are_gallery_scripts():
     ExampleOrder = _docs_extension("sk_convexbn_docs").ExampleOrder
     for example in sorted(EXAMPLES.glob("*.py")):
@@ -114,11 +122,13 @@ def test_examples_are_gallery_scripts():
             f"add {example.name} to ExampleOrder.ORDER in docs/_ext/sk_convexbn_docs.py")
 
 
+@pytest.mark.docs
 def test_contributing_guides_give_the_build_command():
     for guide in (ROOT / "CONTRIBUTING.md", DOCS / "contributing.rst"):
         assert BUILD_COMMAND in guide.read_text(), f"{guide.name} lacks {BUILD_COMMAND!r}"
 
 
+@pytest.mark.docs
 def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
     ext = _docs_extension("sk_convexbn_benchmarks")
     flat = tmp_path / "flat.json"
@@ -162,6 +172,7 @@ def test_benchmark_tables_read_both_layouts_and_compute_ratios(tmp_path):
         ext.Ratio.parse("seconds over MLP")
 
 
+@pytest.mark.docs
 def test_offline_references_to_other_projects_get_their_urls():
     external_url = _docs_extension("sk_convexbn_docs").external_url
     generated = "https://scikit-learn.org/stable/modules/generated/"

@@ -12,6 +12,8 @@ from sk_convexbn import (
     ConvexBNRegressorCV,
 )
 
+from conftest import empty_network_expected, short_gd_run
+
 
 @pytest.fixture
 def regression(rng):
@@ -20,6 +22,7 @@ def regression(rng):
     return X, y
 
 
+@empty_network_expected  # GridSearchCV fits at alpha_max too
 def test_regressor_cv_matches_grid_search_and_a_plain_refit(regression):
     X, y = regression
     folds = KFold(3, shuffle=True, random_state=0)
@@ -44,7 +47,8 @@ def test_grid_starts_empty_and_an_explicit_grid_is_walked_largest_first(regressi
     X, y = regression
     cv = ConvexBNRegressorCV(alphas=3, n_patterns=10, cv=2, random_state=0).fit(X, y)
     # the first grid point is alpha_max of all the data: the network there is empty
-    empty = ConvexBNRegressor(alpha=cv.alphas_[0], n_patterns=10, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="no neuron"):
+        empty = ConvexBNRegressor(alpha=cv.alphas_[0], n_patterns=10, random_state=0).fit(X, y)
     assert empty.n_neurons_ == 0
     assert cv.alphas_[-1] == pytest.approx(1e-3 * cv.alphas_[0])
     given = ConvexBNRegressorCV(alphas=[1e-3, 1e-1, 1e-2], n_patterns=10, cv=2,
@@ -54,6 +58,7 @@ def test_grid_starts_empty_and_an_explicit_grid_is_walked_largest_first(regressi
         ConvexBNRegressorCV(alphas=[0.1, -1.0]).fit(X, y)
 
 
+@empty_network_expected  # GridSearchCV fits at alpha_max too
 def test_classifier_cv_searches_spectral_power_jointly():
     X, y = load_iris(return_X_y=True)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -93,6 +98,7 @@ def test_paths_in_parallel_give_the_serial_result(regression):
     assert parallel.alpha_ == serial.alpha_
 
 
+@short_gd_run  # the network that seeds the patterns
 def test_init_a_fitted_network_and_weights_reach_every_fold(regression):
     from sk_convexbn import GDBNRegressor
 

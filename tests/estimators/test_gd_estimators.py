@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sk_convexbn import ConvexBNRegressor, GDBNClassifier, GDBNRegressor
 
-from conftest import spectral_penalty_factors, torch_objective
+from conftest import short_gd_run, spectral_penalty_factors, torch_objective
 
 
 @pytest.fixture
@@ -32,6 +32,7 @@ def test_gradient_descent_never_beats_the_convex_optimum(line_data):
         assert gd.objective_ <= convex.objective_ * 1.05, (seed, gd.objective_ / convex.objective_)
 
 
+@short_gd_run
 @pytest.mark.parametrize("batch_size", [None, 8])
 def test_regressor_objective_equals_independent_J(line_data, batch_size):
     X, y = line_data
@@ -42,6 +43,7 @@ def test_regressor_objective_equals_independent_J(line_data, batch_size):
     np.testing.assert_allclose(model.bn_std_, 1.0, rtol=1e-10)
 
 
+@short_gd_run
 @pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
 def test_classifier_objective_equals_independent_J(loss):
     X, y = load_iris(return_X_y=True)
@@ -53,6 +55,7 @@ def test_classifier_objective_equals_independent_J(loss):
     assert model.score(X, y) > 0.9
 
 
+@short_gd_run
 def test_start_from_a_convex_solution(line_data):
     X, y = line_data
     convex = ConvexBNRegressor(alpha=1e-2, n_patterns=5000, solver="cvxpy",
@@ -66,6 +69,7 @@ def test_start_from_a_convex_solution(line_data):
     assert tuned.objective_ <= convex.objective_ * 1.01
 
 
+@short_gd_run
 @pytest.mark.parametrize("n_components, power", [(2, 0.0), (3, 1.0)])
 def test_encodings_mean_the_same_as_in_the_convex_models(rng, n_components, power):
     X = rng.standard_normal((60, 4)) * np.array([2.0, 1.0, 0.5, 0.2])
@@ -115,6 +119,7 @@ def test_warm_start_continues_from_the_previous_fit(line_data):
     assert model.objective_ < cold.objective_
 
 
+@short_gd_run
 @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
 def test_other_solvers(line_data, solver):
     X, y = line_data
@@ -131,6 +136,7 @@ def test_hidden_layer_sizes_must_be_one_layer(line_data):
         GDBNRegressor(hidden_layer_sizes=(10, 10)).fit(X, y)
 
 
+@short_gd_run
 def test_single_output_neurons():
     X, y = load_iris(return_X_y=True)
     model = GDBNClassifier(hidden_layer_sizes=9, neuron_outputs="one", alpha=1e-2,

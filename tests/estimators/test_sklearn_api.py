@@ -23,7 +23,37 @@ from sk_convexbn import (
     GDBNRegressor,
 )
 
-@parametrize_with_checks(
+from conftest import empty_network_expected, short_gd_run
+
+#: Checks that take tens of seconds on these estimators (the CV classifier fits every
+#: fold at every alpha), marked slow. The same checks run by default on
+#: ConvexBNRegressor, ConvexBNRegressorCV and GDBNClassifier (and, but for the first
+#: row, on ConvexBNClassifier, whose fit the CV classifier's paths repeat).
+SLOW_CHECKS = {
+    "ConvexBNClassifier": {"check_dtype_object"},
+    "ConvexBNClassifierCV": {"check_class_weight_classifiers", "check_dtype_object",
+                             "check_sample_weight_equivalence_on_dense_data",
+                             "check_supervised_y_2d", "check_sample_weights_list",
+                             "check_fit_score_takes_y"},
+}
+
+
+def _mark_slow_checks(parametrize):
+    """``parametrize_with_checks``'s parametrization, the SLOW_CHECKS in it marked slow."""
+    cases = []
+    for case in parametrize.args[1]:
+        values, marks = (case.values, case.marks) if hasattr(case, "marks") else (case, ())
+        estimator, check = values
+        name = getattr(check, "func", check).__name__
+        if name in SLOW_CHECKS.get(type(estimator).__name__, ()):
+            marks = (*marks, pytest.mark.slow)
+        cases.append(pytest.param(*values, marks=marks))
+    return pytest.mark.parametrize(*parametrize.args[:1], cases, **parametrize.kwargs)
+
+
+@short_gd_run  # max_iter=100
+@empty_network_expected  # a CV estimator may choose alpha_max on the checks' noise data
+@_mark_slow_checks(parametrize_with_checks(
     [ConvexBNRegressor(n_patterns=20, random_state=0),
      # fewer patterns and epochs than the defaults keep the ~60 checks quick
      ConvexBNClassifier(n_patterns=20, random_state=0),
@@ -31,7 +61,7 @@ from sk_convexbn import (
      GDBNClassifier(max_iter=100, random_state=0),
      ConvexBNRegressorCV(alphas=3, n_patterns=5, cv=2, random_state=0),
      ConvexBNClassifierCV(alphas=3, n_patterns=5, cv=2, random_state=0)],
-)
+))
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
