@@ -47,10 +47,14 @@ def thread_budget(n_entries: int) -> Iterator[None]:
 
 
 def _n_entries(X) -> int:
+    """``X``'s number of entries, before validation (0 if it has no array form)."""
     shape = getattr(X, "shape", None)
     if shape is None:
-        shape = np.shape(X)
-    return int(np.prod(shape)) if len(shape) else 0
+        try:
+            shape = np.asarray(X).shape
+        except Exception:  # validation will say what is wrong with X
+            return 0
+    return int(np.prod(shape))
 
 
 def sized_threads(method: Callable) -> Callable:

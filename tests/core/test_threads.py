@@ -57,3 +57,13 @@ def test_fit_and_predict_run_single_threaded_on_small_data(two_threads, monkeypa
     assert torch.get_num_threads() == 2
     model.predict(X)
     assert torch.get_num_threads() == 2
+
+
+def test_any_input_that_validation_accepts_or_refuses_passes_through():
+    from sklearn.utils.estimator_checks import _NotAnArray
+
+    from sk_convexbn._core._threads import _n_entries
+
+    assert _n_entries(_NotAnArray(np.ones((4, 3)))) == 12
+    assert _n_entries([[1.0, 2.0], [3.0, 4.0]]) == 4
+    assert _n_entries(object()) == 1  # a 0-d object array: validation refuses it later
