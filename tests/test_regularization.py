@@ -36,7 +36,8 @@ def test_alpha_max_is_where_the_network_empties(estimator, target):
         y = np.digitize(X[:, 0] + X[:, 2] ** 2, [0.0, 1.0])
     a = alpha_max(X, y, estimator=estimator)
     assert a > 0
-    above = clone(estimator).set_params(alpha=1.1 * a).fit(X, y)
+    with pytest.warns(UserWarning, match="no neuron"):
+        above = clone(estimator).set_params(alpha=1.1 * a).fit(X, y)
     assert above.n_neurons_ == 0
     below = clone(estimator).set_params(alpha=0.9 * a).fit(X, y)
     assert below.n_neurons_ > 0
@@ -51,7 +52,8 @@ def test_alpha_max_on_the_closed_form_path(rng, fit_intercept, weighted):
     w = rng.uniform(0.5, 2.0, 8) if weighted else None
     est = ConvexBNRegressor(fit_intercept=fit_intercept, random_state=0)
     a = alpha_max(X, y, estimator=est, sample_weight=w)
-    above = clone(est).set_params(alpha=1.001 * a).fit(X, y, sample_weight=w)
+    with pytest.warns(UserWarning, match="no neuron"):
+        above = clone(est).set_params(alpha=1.001 * a).fit(X, y, sample_weight=w)
     assert above.solver_ == "closed_form" and above.n_neurons_ == 0
     below = clone(est).set_params(alpha=0.999 * a).fit(X, y, sample_weight=w)
     assert below.n_neurons_ > 0

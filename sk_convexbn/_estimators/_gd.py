@@ -274,7 +274,8 @@ class GDBNRegressor(BNRegressorMixin, RegressorMixin, _GDBNBase):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((50, 2))
     >>> y = np.abs(X[:, 0])
-    >>> model = GDBNRegressor(hidden_layer_sizes=20, max_iter=300, random_state=0).fit(X, y)
+    >>> model = GDBNRegressor(hidden_layer_sizes=20, max_iter=300, tol=1e-4,
+    ...                       random_state=0).fit(X, y)
     >>> bool(model.score(X, y) > 0.9)
     True
     """
@@ -335,7 +336,8 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
     >>> from sklearn.datasets import load_iris
     >>> from sk_convexbn import GDBNClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = GDBNClassifier(hidden_layer_sizes=20, max_iter=300, random_state=0).fit(X, y)
+    >>> clf = GDBNClassifier(hidden_layer_sizes=20, max_iter=500, tol=1e-4,
+    ...                      random_state=0).fit(X, y)
     >>> bool(clf.score(X, y) > 0.9)
     True
     """

@@ -112,7 +112,8 @@ def train_gd_problem(problem: GDProblem, config: GDConfig, *, seed: int,
     """
     device = resolve_device(device)
     dtype = torch.float64 if device.type == "cpu" else torch.float32
-    as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    # a copy: the rows may be a read-only view of the caller's data (e.g. pandas)
+    as_t = lambda a: torch.tensor(np.asarray(a), dtype=dtype, device=device)  # noqa: E731
     generator = torch.Generator().manual_seed(seed)
     params = initial_parameters(problem, generator, dtype)
     net = BNModule(*(p.to(device) for p in params),
