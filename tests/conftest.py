@@ -7,6 +7,11 @@ import torch
 from sk_convexbn._program import make_program
 from sk_convexbn._solvers import solve_cvxpy
 
+# The estimators run single-threaded on data this small (sk_convexbn._core._threads);
+# the tests that call solvers directly do the same, so that a busy machine does not
+# slow them down many times (torch's waiting threads).
+torch.set_num_threads(1)
+
 
 def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors=None):
     """J of a fitted estimator's network, recomputed with torch modules only.

@@ -34,7 +34,9 @@ class BlockView:
     """Torch tensors of a program on one device and dtype."""
 
     def __init__(self, program: ConvexProgram, device: torch.device, dtype: torch.dtype):
-        as_t = lambda a: torch.as_tensor(np.asarray(a), dtype=dtype, device=device)  # noqa: E731
+        # np.require copies only arrays torch cannot share (read-only, e.g. memmaps)
+        as_t = lambda a: torch.as_tensor(np.require(a, requirements="W"), dtype=dtype,  # noqa: E731
+                                         device=device)
         self.program = program
         self.dtype, self.device = dtype, device
         self.Z = as_t(program.Z)
