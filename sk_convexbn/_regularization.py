@@ -130,7 +130,8 @@ def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, fl
     Notes
     -----
     ``J(model)`` is the model's objective recomputed on ``X`` (BN statistics of
-    ``X``), so the two numbers compare the same function. The minimum is over
+    ``X``), so the two numbers compare the same function; for a regressor, both are J
+    of the standardized target it fits (see :class:`ConvexBNRegressor`, Notes). The minimum is over
     networks whose neurons each feed one output, which for one output (regression,
     binary classification) is every network; with several outputs a network whose
     neurons feed all of them can go lower, and the gap can be negative.
@@ -156,6 +157,9 @@ def global_optimality_gap(model, X, y, *, sample_weight=None) -> tuple[float, fl
                       n_patterns="all", solver="working_set", tol=1e-9)
     convex.fit(X, y, sample_weight=sample_weight)
     program, _, _ = clone(convex)._program(X, y, sample_weight)
-    J = model._network().objective(program.rows, program.targets, program.sample_weight,
-                                   program.loss, float(model.alpha), program.penalty)
+    network = model._network()
+    if not classifier:  # regressors fit the standardized target (BNRegressorMixin)
+        network = convex._standardized(network)
+    J = network.objective(program.rows, program.targets, program.sample_weight,
+                          program.loss, float(model.alpha), program.penalty)
     return (J - convex.objective_) / abs(convex.objective_), float(convex.objective_)

@@ -58,6 +58,19 @@ def torch_objective(model, X, y, alpha, *, loss="squared_error", penalty_factors
     return float(data) + 0.5 * alpha * float(penalty)
 
 
+def standardized(y, sample_weight=None):
+    """``y`` centred (per output) and scaled (one scale for all outputs) as the regressors
+    standardize their targets: on it their ``objective_`` is J of ``y`` itself.
+
+    The regressors fit ``(y - m) / s`` (tests/estimators/test_target_scale.py checks J on
+    targets of other scales); tests of J against a recomputation use this target.
+    """
+    Y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    centred = Y - np.average(Y, axis=0, weights=sample_weight)
+    scale = np.sqrt(np.mean(np.average(centred**2, axis=0, weights=sample_weight)))
+    return (centred / scale).reshape(np.shape(y))
+
+
 def spectral_penalty_factors(X, hidden_weights, power, n_components=None):
     """``||Lambda^-1 q||^2 / ||q||^2`` per neuron (``q = S V^T w``), from an SVD computed here.
 

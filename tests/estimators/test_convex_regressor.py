@@ -6,7 +6,7 @@ import torch
 
 from sk_convexbn import ConvexBNRegressor
 
-from conftest import spectral_penalty_factors, torch_objective
+from conftest import spectral_penalty_factors, standardized, torch_objective
 
 
 def _regression_data(rng, n=40, d=3, n_outputs=None):
@@ -14,7 +14,7 @@ def _regression_data(rng, n=40, d=3, n_outputs=None):
     shape = (n,) if n_outputs is None else (n, n_outputs)
     y = np.abs(X[:, :1] - 0.3) - 0.5 * X[:, 1:2] + 0.1 * rng.standard_normal((n, 1))
     y = y[:, 0] if n_outputs is None else y + rng.standard_normal(shape) * 0.3
-    return X, y
+    return X, standardized(y)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -22,7 +22,7 @@ def _regression_data(rng, n=40, d=3, n_outputs=None):
 def test_objective_equals_independent_J(rng, fit_intercept, n_outputs):
     X, y = _regression_data(rng, n_outputs=n_outputs)
     model = ConvexBNRegressor(alpha=2e-2, n_patterns=40, fit_intercept=fit_intercept,
-                              solver="cvxpy", random_state=0).fit(X, y)
+                              spectral_power=0.0, solver="cvxpy", random_state=0).fit(X, y)
     assert model.n_neurons_ > 1
     J = torch_objective(model, X, y, 2e-2)
     assert model.objective_ == pytest.approx(J, rel=1e-6)
@@ -33,11 +33,12 @@ def test_objective_equals_independent_J(rng, fit_intercept, n_outputs):
 def test_objective_with_integer_weights_is_J_on_repeated_rows(rng):
     X, y = _regression_data(rng, n=30)
     w = rng.integers(0, 4, 30)
-    model = ConvexBNRegressor(alpha=1e-2, n_patterns=40, solver="cvxpy",
+    y = standardized(y, w)
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=40, spectral_power=0.0, solver="cvxpy",
                               random_state=0).fit(X, y, sample_weight=w)
     Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
     assert model.objective_ == pytest.approx(torch_objective(model, Xr, yr, 1e-2), rel=1e-6)
-    repeated = ConvexBNRegressor(alpha=1e-2, n_patterns=40, solver="cvxpy",
+    repeated = ConvexBNRegressor(alpha=1e-2, n_patterns=40, spectral_power=0.0, solver="cvxpy",
                                  random_state=0).fit(Xr, yr)
     assert repeated.objective_ == pytest.approx(model.objective_, rel=1e-6)
 
@@ -90,7 +91,7 @@ def test_convex_optimum_is_global_on_one_dimensional_data(rng):
     n, alpha = 20, 1e-2
     x = np.linspace(-2, 2, n) + rng.uniform(-0.03, 0.03, n)
     X = x[:, None]
-    y = np.sin(2 * x) + 0.1 * rng.standard_normal(n)
+    y = standardized(np.sin(2 * x) + 0.1 * rng.standard_normal(n))
     model = ConvexBNRegressor(alpha=alpha, n_patterns=5000, solver="cvxpy",
                               random_state=0).fit(X, y)
     # every pattern of 1-D data is enumerated: thresholds in both directions + all-ones

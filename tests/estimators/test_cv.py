@@ -50,7 +50,7 @@ def test_grid_starts_empty_and_an_explicit_grid_is_walked_largest_first(regressi
     with pytest.warns(UserWarning, match="no neuron"):
         empty = ConvexBNRegressor(alpha=cv.alphas_[0], n_patterns=10, random_state=0).fit(X, y)
     assert empty.n_neurons_ == 0
-    assert cv.alphas_[-1] == pytest.approx(1e-3 * cv.alphas_[0])
+    assert cv.alphas_[-1] == pytest.approx(cv.eps * cv.alphas_[0])
     given = ConvexBNRegressorCV(alphas=[1e-3, 1e-1, 1e-2], n_patterns=10, cv=2,
                                 random_state=0).fit(X, y)
     np.testing.assert_array_equal(given.alphas_, [1e-1, 1e-2, 1e-3])

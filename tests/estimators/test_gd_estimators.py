@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sk_convexbn import ConvexBNRegressor, GDBNClassifier, GDBNRegressor
 
-from conftest import short_gd_run, spectral_penalty_factors, torch_objective
+from conftest import short_gd_run, spectral_penalty_factors, standardized, torch_objective
 
 
 @pytest.fixture
@@ -36,6 +36,7 @@ def test_gradient_descent_never_beats_the_convex_optimum(line_data):
 @pytest.mark.parametrize("batch_size", [None, 8])
 def test_regressor_objective_equals_independent_J(line_data, batch_size):
     X, y = line_data
+    y = standardized(y)
     model = GDBNRegressor(alpha=1e-2, hidden_layer_sizes=10, batch_size=batch_size, max_iter=200,
                           random_state=0).fit(X, y)
     assert model.objective_ == pytest.approx(torch_objective(model, X, y, 1e-2), rel=1e-6)
@@ -73,7 +74,7 @@ def test_start_from_a_convex_solution(line_data):
 @pytest.mark.parametrize("n_components, power", [(2, 0.0), (3, 1.0)])
 def test_encodings_mean_the_same_as_in_the_convex_models(rng, n_components, power):
     X = rng.standard_normal((60, 4)) * np.array([2.0, 1.0, 0.5, 0.2])
-    y = np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(60)
+    y = standardized(np.abs(X[:, 0]) - X[:, 1] + 0.1 * rng.standard_normal(60))
     model = GDBNRegressor(alpha=1e-2, hidden_layer_sizes=10, n_components=n_components,
                           spectral_power=power, max_iter=200, random_state=0).fit(X, y)
     factors = spectral_penalty_factors(X, model.hidden_weights_, power, n_components)

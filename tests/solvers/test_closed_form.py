@@ -15,7 +15,10 @@ def test_closed_form_matches_cvxpy_on_full_row_rank_data(rng, fit_intercept, wei
     X = rng.standard_normal((8, 12))
     y = rng.standard_normal((8, 2))
     w = rng.uniform(0.5, 2.0, 8) if weighted else None
-    kwargs = dict(alpha=0.3, fit_intercept=fit_intercept)
+    # alpha=0.3 on y's own scale s: the regressors fit (y - m) / s, at alpha / s
+    centred = y - np.average(y, axis=0, weights=w) if fit_intercept else y
+    scale = np.sqrt(np.mean(np.average(centred**2, axis=0, weights=w)))
+    kwargs = dict(alpha=0.3 / scale, fit_intercept=fit_intercept, spectral_power=0.0)
     closed = ConvexBNRegressor(solver="closed_form", **kwargs).fit(X, y, sample_weight=w)
     cvx = ConvexBNRegressor(solver="cvxpy", n_patterns=20000, random_state=0,
                             **kwargs).fit(X, y, sample_weight=w)

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sk_convexbn import ConvexBNClassifier, ConvexBNRegressor, GDBNClassifier, GDBNRegressor
 from sk_convexbn._core._patterns import enumerate_patterns, sample_patterns, search_gates
 
-from conftest import torch_objective
+from conftest import standardized, torch_objective
 
 
 def _gd(make, X, y, **kwargs):
@@ -24,7 +24,7 @@ def test_with_a_gd_networks_patterns_the_convex_optimum_is_never_above_it(rng, t
     X = rng.standard_normal((80, 3))
     score = np.abs(X[:, 0]) - X[:, 1]
     if target == "regression":
-        y, make, convex = score, GDBNRegressor, ConvexBNRegressor
+        y, make, convex = standardized(score), GDBNRegressor, ConvexBNRegressor
         kwargs = {}
     else:
         y = (score > 0.3).astype(int) if target == "binary" else np.digitize(score, [-0.5, 0.7])
@@ -32,8 +32,8 @@ def test_with_a_gd_networks_patterns_the_convex_optimum_is_never_above_it(rng, t
         kwargs = {"spectral_power": 0.0, "neuron_outputs": "one"}
     gd = _gd(make, X, y, **kwargs)
     for n_patterns in (0, 20):  # its patterns alone, and added to sampled ones
-        model = convex(alpha=1e-2, n_patterns=n_patterns, init=gd, random_state=0,
-                       **({} if target == "regression" else {"spectral_power": 0.0})).fit(X, y)
+        model = convex(alpha=1e-2, n_patterns=n_patterns, init=gd, spectral_power=0.0,
+                       random_state=0).fit(X, y)
         assert model.objective_ <= gd.objective_ * (1 + 1e-9)
         assert 0.0 <= model.duality_gap_ <= model.tol
     if target == "regression":
@@ -95,7 +95,8 @@ def test_init_gd_seeds_the_program_with_the_same_short_gd_run(rng):
 
     X = rng.standard_normal((80, 3))
     y = np.abs(X[:, 0]) - X[:, 1]
-    model = ConvexBNRegressor(alpha=1e-2, n_patterns=0, init="gd", random_state=0).fit(X, y)
+    model = ConvexBNRegressor(alpha=1e-2, n_patterns=0, init="gd", spectral_power=0.0,
+                              random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gd = GDBNRegressor(hidden_layer_sizes=GD_WIDTH, max_iter=GD_EPOCHS, alpha=1e-2,
@@ -103,6 +104,6 @@ def test_init_gd_seeds_the_program_with_the_same_short_gd_run(rng):
     # the program has that network's patterns, so its optimum is never above its J
     assert 0 < model.n_patterns_ <= GD_WIDTH
     assert model.objective_ <= gd.objective_ * (1 + 1e-9)
-    random = ConvexBNRegressor(alpha=1e-2, n_patterns=model.n_patterns_,
+    random = ConvexBNRegressor(alpha=1e-2, n_patterns=model.n_patterns_, spectral_power=0.0,
                                random_state=0).fit(X, y)
     assert model.objective_ < random.objective_
