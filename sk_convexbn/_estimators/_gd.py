@@ -160,8 +160,8 @@ _SHARED_PARAMETERS_DOC = """
     spectral_power : float, default=0.0
         Penalize BN directions of low variance more, as the convex estimators do:
         :math:`\\gamma^2` is weighted by :math:`\\|\\Lambda^{-1} q\\|^2`. 0 (the plain BN objective)
-        here, 1 on :class:`ConvexBNClassifier`: set it explicitly to compare the
-        two at equal J.
+        here, 1 on the convex estimators: set it explicitly to compare the two at
+        equal J.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         ``"sgd"`` uses Nesterov momentum ``momentum``; ``"lbfgs"`` is full-batch
         L-BFGS with a strong-Wolfe line search (one epoch = one ``step``).
@@ -266,6 +266,11 @@ class GDBNRegressor(BNRegressorMixin, RegressorMixin, _GDBNBase):
 
         J = \\frac{{1}}{{N}}\\sum_i w_i \\tfrac12\\|f(x_i) - y_i\\|^2
           + \\frac{{\\alpha}}{{2}}\\sum_j \\big(\\gamma_j^2 + \\beta_j^2 + \\|v_j\\|^2\\big)
+
+    As :class:`ConvexBNRegressor`, ``fit`` trains on the standardized target
+    :math:`(y - m) / s` and stores the network of ``y``: ``alpha``, ``objective_`` and
+    ``loss_curve_`` are those of the standardized target, and predictions and
+    :meth:`to_torch` are in the units of ``y`` (see :class:`ConvexBNRegressor`, Notes).
 
     Examples
     --------
