@@ -1,7 +1,6 @@
 """Progress lines printed by the iterative fits (``verbose``).
 
-One convention for every loop (working-set rounds, ADMM iterations, gradient-descent
-epochs): ``verbose=1`` prints the first call's line, one line every ``every`` iterations
+One convention for every loop (working-set rounds, gradient-descent epochs): ``verbose=1`` prints the first call's line, one line every ``every`` iterations
 and the last, each with the elapsed time and the loop's measure of progress (duality gap
 or J); ``verbose >= 2`` prints a line at every iteration, with the loop's details.
 """
@@ -17,7 +16,7 @@ class IterationLog:
     Parameters
     ----------
     name : str
-        Prefix of every line, in brackets (``[admm]``).
+        Prefix of every line, in brackets (``[working_set]``).
     verbose : int
         0: silent; 1: first, every ``every``-th and last iteration; >= 2: every
         iteration, with details.

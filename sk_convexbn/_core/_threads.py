@@ -34,10 +34,10 @@ def thread_budget(n_entries: int) -> Iterator[None]:
     n_entries : int
         Size of the data, ``n_samples * n_features``.
     """
-    previous = torch.get_num_threads()
-    if n_entries >= SINGLE_THREAD_BELOW or previous == 1:
+    if n_entries >= SINGLE_THREAD_BELOW:
         yield
         return
+    previous = torch.get_num_threads()
     with threadpool_limits(limits=1):
         torch.set_num_threads(1)
         try:

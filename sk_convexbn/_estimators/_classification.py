@@ -64,7 +64,7 @@ class BNClassifierMixin:
         if len(self.classes_) < 2:
             raise ValueError(
                 "a classifier needs samples of at least 2 classes in the data; "
-                f"got 1 class ({self.classes_[0].item()!r})."
+                f"got 1 class ({np.asarray(self.classes_[0]).tolist()!r})."
             )
         if len(self.classes_) == 2:
             positive = (indices == 1).astype(np.float64)

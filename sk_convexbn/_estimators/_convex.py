@@ -407,8 +407,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     optimum of J on ``y`` at :math:`\\alpha s` over the program's patterns. ``alpha``,
     ``objective_``, ``duality_gap_`` and ``verbose``'s objective are those of the
     standardized target: ``objective_`` is J of the stored network on ``y`` at
-    :math:`\\alpha s`, divided by :math:`s^2`. Fitting :math:`a y + c` (:math:`a > 0`)
-    instead of ``y`` gives the same neurons, ``objective_`` and score.
+    :math:`\\alpha s`, divided by :math:`s^2`. With ``fit_intercept=True``, fitting
+    :math:`a y + c` (:math:`a > 0`) instead of ``y`` gives the same neurons,
+    ``objective_`` and score.
 
     Examples
     --------

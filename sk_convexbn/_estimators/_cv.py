@@ -25,6 +25,7 @@ from ._base import (
     docstring_entries,
     unfitted_on_failure,
 )
+from .._core._threads import thread_budget
 from .._solvers import fit_path
 from ._convex import ConvexBNClassifier, ConvexBNRegressor
 from ._progress import FitProgress
@@ -57,6 +58,13 @@ def _fold_path(template, X, y, sample_weight, train, test, alphas, scorer, progr
     ``verbose >= 1`` a line per grid point, prefixed by ``label``; the solver's own
     lines from ``verbose >= 2``.
     """
+    # the path may run in a joblib worker, outside fit's own thread budget
+    with thread_budget(len(train) * X.shape[1]):
+        return _scored_path(template, X, y, sample_weight, train, test, alphas, scorer,
+                            progress, label)
+
+
+def _scored_path(template, X, y, sample_weight, train, test, alphas, scorer, progress, label):
     weights = None if sample_weight is None else sample_weight[train]
     # built at the path's smallest alpha (what init="gd" trains its seed at); each
     # grid point solves it at its own alpha
@@ -68,7 +76,6 @@ def _fold_path(template, X, y, sample_weight, train, test, alphas, scorer, progr
                                      pattern_search=template.pattern_search,
                                      random_state=template.random_state, label=label)):
         start = time.perf_counter()
-        # the path starts at the empty network on purpose: no warning there
         scores.append(scorer(template._fitted_copy(fit), X[test], y[test]))
         progress.step("alpha", alpha=fit.program.alpha, score=scores[-1])
         if template.verbose:

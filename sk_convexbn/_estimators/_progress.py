@@ -8,9 +8,8 @@ estimators work as before and ``verbose`` is the way to watch a fit.
 
 The tasks reported:
 
-* convex estimators: the fit, one leaf per round of the working-set solver (or per
-  certificate check of ADMM), with ``metadata={"iteration", "duality_gap",
-  "n_active"}``;
+* convex estimators: the fit, one leaf per round of the working-set solver, with
+  ``metadata={"iteration", "duality_gap", "n_active"}``;
 * gradient-descent estimators: the fit, one leaf per epoch, with
   ``metadata={"iteration", "objective"}``;
 * CV estimators: the fit, one task per (fold, spectral power) path, one leaf per

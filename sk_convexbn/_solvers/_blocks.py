@@ -226,7 +226,11 @@ def _exact_violations(view: BlockView, grad: torch.Tensor, ids: torch.Tensor) ->
     norms = torch.empty(ids.numel(), dtype=view.dtype)
     for start, part in zip(range(0, ids.numel(), chunk), torch.split(ids, chunk)):
         projection = project_onto_cones(view.Z, view.cone_signs(part), -grad[:, part],
-                                        interior=view.gates[:, view.pattern[part]])
+                                        interior=view.gates[:, view.pattern[part]],
+                                        max_steps=50 * view.n)
+        if not bool(projection.converged.all()):
+            raise RuntimeError("a cone projection did not converge in 50 * n_samples steps; "
+                               "the optimality thresholds at zero are not exact.")
         norms[start:start + part.numel()] = projection.norms
     return norms
 

@@ -131,8 +131,10 @@ def test_iris_and_breast_cancer_are_learned():
     assert ConvexBNClassifier(n_patterns=20, random_state=0).fit(X, y).score(X, y) > 0.95
 
 
-@pytest.mark.parametrize("label, shown", [(0, "(0)"), ("a", "('a')")])
-def test_single_class_error_shows_the_label_as_the_user_wrote_it(label, shown):
+@pytest.mark.parametrize("labels, shown", [(np.zeros(5, dtype=int), "0"),
+                                           (np.full(5, "a"), "'a'"),
+                                           (np.array(["a"] * 5, dtype=object), "'a'")])
+def test_single_class_error_shows_the_label_as_the_user_wrote_it(labels, shown):
     X = np.random.default_rng(0).standard_normal((5, 2))
-    with pytest.raises(ValueError, match=rf"got 1 class \({shown[1:-1]}\)\.$"):
-        ConvexBNClassifier().fit(X, np.full(5, label))
+    with pytest.raises(ValueError, match=rf"got 1 class \({shown}\)\.$"):
+        ConvexBNClassifier().fit(X, labels)

@@ -60,7 +60,9 @@ class WorkingSetState(WarmState):
     def applies_to(self, program: ConvexProgram) -> bool:
         """Whether ``program`` has the same rows and (a superset of) the same patterns."""
         P = self.patterns.shape[1]
-        return (program.patterns.shape[0] == self.patterns.shape[0]
+        return (program.n_columns == self.blocks.shape[0]
+                and program.n_outputs > int(self.output.max(initial=-1))
+                and program.patterns.shape[0] == self.patterns.shape[0]
                 and program.n_patterns >= P
                 and np.array_equal(program.patterns[:, :P], self.patterns))
 
