@@ -146,13 +146,18 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
                 n_neurons=GD_WIDTH, neuron_outputs="one")
         return program.with_gates(program.gates_of(seed.network))
 
+    def _named_solver(self, program):
+        """The solver of ``solver``: the ``"auto"`` rule's choice, or the one named."""
+        return choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
+
     def _solver_for(self, program):
+        """:meth:`_named_solver`, for a program that has patterns to solve over."""
         if program.n_patterns == 0 and not self.pattern_search:
             raise ValueError(
                 "the program has no activation pattern: use n_patterns >= 1, init= a "
                 "fitted network, or pattern_search >= 1."
             )
-        return choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
+        return self._named_solver(program)
 
     def _prepare(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
         """The seeded program, its solver and the solve request of this estimator."""
@@ -168,8 +173,7 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         over the sampled patterns and a fitted ``init``'s, never an ``init="gd"`` run's."""
         program, _, _ = self._program(X, y, sample_weight, alpha=1.0,
                                       spectral_power=spectral_power)
-        solver = choose_solver(program) if self.solver == "auto" else get_solver(self.solver)
-        return solver.alpha_max(program)
+        return self._named_solver(program).alpha_max(program)
 
     def _init_network(self, n_features: int):
         """The network of ``init`` (a fitted estimator of this library) for this data."""
