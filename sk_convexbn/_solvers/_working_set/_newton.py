@@ -22,11 +22,17 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..._core._cones import ConeSupport, project_onto_cones
 from .._blocks import BlockView
 
 #: Tight rows are released (multipliers checked) once a Newton step decreases the
 #: objective by less than this (relative), before Newton has converged on the faces.
 RELEASE_DECREASE = 1e-6
+#: A row is tight when its constraint is at most TIGHT * ||u|| * max_i ||z_i||; a block is
+#: stationary on its cone when its steepest feasible descent has a norm at most
+#: STATIONARY * max(||g||, alpha).
+TIGHT = 1e-12
+STATIONARY = 1e-9
 
 
 @dataclass
@@ -426,7 +432,7 @@ def _line_search(view: BlockView, active: ActiveBlocks, b: torch.Tensor, dU: tor
     t_max = min(1.0, float(block_t.min()))
     if t_max < 1.0 and int((block_t < 1.0).sum()) > 1:
         clip = torch.clamp(block_t, max=1.0)
-        U_new, b_new = active.U + dU * clip, b + db
+        U_new, b_new = active.U + dU * clip, b + float(clip.min()) * db
         f_new = value(U_new, b_new)
         if f_new < f0 - 1e-4 * float(clip.min()) * decrease:
             return _Move(U_new, b_new, f_new, (block_t < 1.0).nonzero()[:, 0])
@@ -503,28 +509,48 @@ def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
 
 
 def _release(view: BlockView, active: ActiveBlocks, b: torch.Tensor) -> list[int]:
-    """Drop the tight rows whose multiplier is negative; return the blocks that changed.
+    """Release the face rows that the steepest feasible descent leaves; return the blocks changed.
 
-    At a point optimal on the faces, ``grad_u f + alpha u / ||u|| = A_T^T mu`` for the
-    tight rows ``T``; the point is optimal for the cone iff ``mu >= 0``.
+    At a point optimal on its face, a block ``u`` with ``g = grad_u f + alpha u / ||u||``
+    is optimal on its cone iff no feasible direction descends: ``Pi_T(-g) = 0`` for the
+    tangent cone ``T = {d : a_i^T d >= 0, i tight}``. Otherwise the new face is the tight
+    rows that ``d* = Pi_T(-g)`` keeps tight; every row it leaves is released at once.
+    Rows tight at ``u`` but missing from its face (reached by the proximal steps, or by
+    round-off) join it. Unlike the signs of least-squares multipliers, ``d*`` is well
+    defined where the tight rows are (nearly) dependent: there, releasing the rows of
+    negative least-squares multipliers re-enters them one step later, and cycles.
     """
-    with_rows = [i for i, rows in enumerate(active.faces) if rows.numel()]
-    if not with_rows:
+    if not len(active):
         return []
-    ids = active.ids[with_rows]
     F = view.outputs(active.ids, active.U) + b
-    grad = view.block_gradients(view.data_gradient(F), ids)
-    U = active.U[:, with_rows]
-    rhs = grad + view.alpha * U / torch.linalg.vector_norm(U, dim=0)
-    rows, mask = _padded_faces(view, ids, [active.faces[i] for i in with_rows])
-    mu = torch.linalg.lstsq(rows.transpose(1, 2), rhs.T[:, :, None]).solution[:, :, 0]
-    mu = torch.where(mask, mu, torch.inf)
-    largest = torch.where(mask, mu.abs(), 0.0).amax(dim=1, keepdim=True)
-    negative = mask & (mu < -1e-9 * torch.clamp(largest, min=1e-300))
+    grad = view.block_gradients(view.data_gradient(F), active.ids)
+    norms = torch.linalg.vector_norm(active.U, dim=0)
+    g = grad + view.alpha * active.U / norms
+    signs = view.cone_signs(active.ids)
+    row_scale = float(torch.linalg.vector_norm(view.Z, dim=1).max())
+    tight = (view.Z @ active.U) * signs <= TIGHT * norms * row_scale
+    for i, rows in enumerate(active.faces):
+        tight[rows, i] = True
+    support = _face_support(view, active.faces)
+    descent = project_onto_cones(view.Z, signs * tight, -g, support=support)
+    moves = (view.Z @ descent.points) * signs
+    stationary = descent.norms <= STATIONARY * torch.maximum(
+        torch.linalg.vector_norm(g, dim=0), torch.tensor(view.alpha, dtype=view.dtype))
     released = []
-    for j in negative.any(dim=1).nonzero()[:, 0].tolist():
-        i = with_rows[j]
-        keep = ~negative[j, : active.faces[i].numel()]
-        active.faces[i] = active.faces[i][keep]
-        released.append(i)
+    for i in (~stationary & descent.converged).nonzero()[:, 0].tolist():
+        leaves = moves[:, i] > TIGHT * float(descent.norms[i]) * row_scale
+        face = (tight[:, i] & ~leaves).nonzero()[:, 0]
+        if not torch.equal(face, torch.sort(active.faces[i]).values):
+            active.faces[i] = face
+            released.append(i)
     return released
+
+
+def _face_support(view: BlockView, faces: list) -> ConeSupport:
+    """The rows of each face as a warm start of a cone projection."""
+    width = max((int(f.numel()) for f in faces), default=0)
+    index = torch.zeros((len(faces), width), dtype=torch.long, device=view.device)
+    for i, rows in enumerate(faces):
+        index[i, : rows.numel()] = rows
+    return ConeSupport(index, torch.tensor([int(f.numel()) for f in faces], dtype=torch.long,
+                                           device=view.device))
