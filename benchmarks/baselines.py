@@ -4,7 +4,9 @@ Two kinds of rows, each run in its own subprocess with a time limit:
 
 * data sets, as a user fits them (standardized, stratified 80/20 split):
   ``ConvexBNClassifier()`` with its defaults (the working-set solver), the same with
-  ``solver="cvxpy"`` (small data sets only), ``MLPClassifier((100,))`` and
+  the patterns of a gradient-descent network only (``init="gd", n_patterns=0``) and
+  with ``solver="cvxpy"`` (small data sets only), ``GDBNClassifier()``,
+  ``MLPClassifier((100,))`` and
   ``LogisticRegression``: test accuracy, fit time, neurons, certified gap, and the
   time as a multiple of the MLP's;
 * fixed programs (same whitened data, patterns and alpha for every solver; see
@@ -39,7 +41,8 @@ from _report import (  # noqa: E402
 
 NAME = "baselines"
 DATASETS = ("digits", "breast_cancer", "wine", "iris")
-MODELS = ("convex (default)", "convex cvxpy", "MLPClassifier(100,)", "LogisticRegression")
+MODELS = ("convex (default)", "convex init='gd'", "convex cvxpy", "GDBNClassifier()",
+          "MLPClassifier(100,)", "LogisticRegression")
 PROGRAM_SOLVERS = {"a": ("working_set", "scnn", "mlp"),
                    "b": ("working_set", "cvxpy", "scnn"),
                    "d": ("working_set", "cvxpy", "scnn"),
@@ -63,10 +66,12 @@ def _model(label):
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
-    from sk_convexbn import ConvexBNClassifier
+    from sk_convexbn import ConvexBNClassifier, GDBNClassifier
 
     return {
         "convex (default)": lambda: ConvexBNClassifier(random_state=0),
+        "convex init='gd'": lambda: ConvexBNClassifier(init="gd", n_patterns=0, random_state=0),
+        "GDBNClassifier()": lambda: GDBNClassifier(random_state=0),
         "convex cvxpy": lambda: ConvexBNClassifier(solver="cvxpy", random_state=0),
         "MLPClassifier(100,)": lambda: MLPClassifier(hidden_layer_sizes=(100,),
                                                      random_state=0),
@@ -80,7 +85,10 @@ def run_dataset(name: str, label: str) -> dict:
     info = timed_fit(model, X_train, y_train)
     info |= {"accuracy": float(model.score(X_test, y_test)),
              "peak_memory_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
-    if hasattr(model, "n_neurons_"):
+    if hasattr(model, "n_neurons_") and not hasattr(model, "duality_gap_"):  # GD
+        info |= {"neurons": int(model.n_neurons_), "objective": float(model.objective_),
+                 "iterations": int(model.n_iter_)}
+    elif hasattr(model, "n_neurons_"):
         info |= {"neurons": int(model.n_neurons_), "gap": float(model.duality_gap_),
                  "objective": float(model.objective_), "solver": model.solver_,
                  "iterations": int(model.n_iter_)}

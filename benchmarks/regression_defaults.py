@@ -9,9 +9,11 @@ regressors standardize it internally), in one run, each row in its own subproces
   behind the default ``spectral_power=1`` (held-out R² of 0 against 1 on the same
   problems); ``ConvexBNRegressorCV(eps=1e-3)`` (the former grid, ``random_state=0``
   only): the measurement behind the default ``eps=1e-2``;
-* ``GDBNRegressor()``, the same with MLP's stopping rule (``max_iter=200, tol=1e-4,
-  n_iter_no_change=10``) and with that rule and ``alpha=1e-2``: the GD defaults
-  measured against MLP's.
+* ``GDBNRegressor()``; its former defaults (``alpha=1e-3, max_iter=1000, tol=1e-6,
+  n_iter_no_change=50``); MLP's stopping rule (``max_iter=200, tol=1e-4,
+  n_iter_no_change=10``) with ``alpha=1e-3`` and with ``alpha=1e-2``: the measurement
+  behind the GD defaults (``alpha=1e-2``, ``max_iter=500``, ``tol=1e-4``,
+  ``n_iter_no_change=10``).
 
 Column ``cv R2``: the mean 5-fold score on the training rows (the CV estimators'
 ``best_score_``; for Ridge, ``cross_val_score`` over the same folds), beside the
@@ -52,7 +54,7 @@ PROBLEMS = ("diabetes-0", "diabetes-1", "friedman1", "make_regression")
 MODELS = ("Ridge()", "MLPRegressor(max_iter=2000)", "ConvexBNRegressor()",
           "ConvexBNRegressorCV()", "ConvexBNRegressor(spectral_power=0)",
           "ConvexBNRegressorCV(spectral_power=0)", "ConvexBNRegressorCV(eps=1e-3)",
-          "GDBNRegressor()", "GDBNRegressor(MLP stopping)",
+          "GDBNRegressor()", "GDBNRegressor(former defaults)", "GDBNRegressor(MLP stopping)",
           "GDBNRegressor(alpha=1e-2, MLP stopping)")
 #: rows fitted with random_state=0 only (minutes each: the measurement behind eps=1e-2)
 ONE_SEED = ("Ridge()", "ConvexBNRegressorCV(eps=1e-3)")
@@ -97,6 +99,8 @@ def _model(label, seed):
         "ConvexBNRegressorCV(eps=1e-3)": lambda: ConvexBNRegressorCV(
             eps=1e-3, random_state=seed),
         "GDBNRegressor()": lambda: GDBNRegressor(random_state=seed),
+        "GDBNRegressor(former defaults)": lambda: GDBNRegressor(
+            alpha=1e-3, max_iter=1000, tol=1e-6, n_iter_no_change=50, random_state=seed),
         "GDBNRegressor(MLP stopping)": lambda: GDBNRegressor(
             max_iter=200, tol=1e-4, n_iter_no_change=10, random_state=seed),
         "GDBNRegressor(alpha=1e-2, MLP stopping)": lambda: GDBNRegressor(

@@ -190,3 +190,27 @@ def test_a_first_fit_with_warm_start_is_a_cold_fit():
         cold = GDBNClassifier(**kwargs).fit(X, y)
     assert warm.objective_ == cold.objective_
     np.testing.assert_array_equal(warm.output_weights_ != 0, cold.output_weights_ != 0)
+
+
+def test_adam_takes_torch_adams_steps_bit_for_bit():
+    from sk_convexbn._training._loop import Adam
+
+    rng = np.random.default_rng(0)
+    A = torch.as_tensor(rng.standard_normal((30, 4)))
+    start = [torch.as_tensor(rng.standard_normal(4)), torch.as_tensor(rng.standard_normal(1))]
+    paths = []
+    for make in (lambda ps: Adam(ps, lr=1e-2), lambda ps: torch.optim.Adam(ps, lr=1e-2)):
+        params = [p.clone().requires_grad_(True) for p in start]
+        optimizer = make(params)
+
+        def closure():
+            optimizer.zero_grad()
+            value = torch.logaddexp(A @ params[0] + params[1], torch.zeros(())).mean()
+            value.backward()
+            return value
+
+        values = [float(optimizer.step(closure).detach()) for _ in range(60)]
+        paths.append((values, [p.detach().clone() for p in params]))
+    assert paths[0][0] == paths[1][0]
+    assert all(torch.equal(a, b) for a, b in zip(paths[0][1], paths[1][1]))
+    assert not torch.equal(paths[0][1][0], start[0])

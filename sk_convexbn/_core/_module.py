@@ -41,6 +41,17 @@ class _OutputWeights(torch.nn.Module):
         return (V * self.output_mask if self.output_mask.numel() else V).T
 
 
+def _linear(n_in: int, n_out: int, *, bias: bool = True, dtype=None,
+            device=None) -> torch.nn.Linear:
+    """A Linear layer whose weights are set afterwards: its initial draw (on the CPU)
+    leaves torch's global generators as they were. (``torch.nn.utils.skip_init`` does
+    the same through the meta device, which imports SymPy on first use: half a second
+    at the first fit of a process.)"""
+    with torch.random.fork_rng(devices=[]):
+        layer = torch.nn.Linear(n_in, n_out, bias=bias, dtype=dtype)
+    return layer.to(device)
+
+
 def _reparametrize(layer: torch.nn.Linear, parametrization: torch.nn.Module,
                    original: torch.Tensor) -> None:
     """Train ``original`` in place of ``layer.weight`` (which becomes its image)."""
@@ -91,12 +102,11 @@ class BNModule(torch.nn.Sequential):
         if statistics is not None and float((statistics[1] ** 2).min()) <= EXPORT_EPS:
             eps = 0.0
         options = {"dtype": coefficients.dtype, "device": coefficients.device}
-        linear = torch.nn.utils.skip_init  # no draw from torch's global generator
         super().__init__(
-            linear(torch.nn.Linear, n_features, n_neurons, bias=False, **options),
+            _linear(n_features, n_neurons, bias=False, **options),
             torch.nn.BatchNorm1d(n_neurons, eps=eps, **options),
             torch.nn.ReLU(),
-            linear(torch.nn.Linear, n_neurons, n_outputs, **options),
+            _linear(n_neurons, n_outputs, **options),
         )
         with torch.no_grad():
             self[1].weight.copy_(gamma)

@@ -27,6 +27,12 @@ from ._regression import BNRegressorMixin
 #: descent's J, 29 times below the optimum over 100 random patterns).
 GD_WIDTH = 100
 GD_EPOCHS = 500
+#: The seed run stops after GD_PATIENCE epochs without J improving by GD_TOL: later than
+#: the GD estimators' defaults (1e-4, 10), since better trained seeds give better patterns.
+#: Digits, init="gd", n_patterns=0: with (1e-4, 10) J 0.124, 45 neurons, test accuracy
+#: 0.975, 44 s; with (1e-6, 50) J 0.120, 36 neurons, 0.978, 38 s.
+GD_TOL = 1e-6
+GD_PATIENCE = 50
 
 #: Warning of a fit whose network has no neuron (the CV paths start there on purpose).
 EMPTY_NETWORK = (
@@ -132,7 +138,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
     def _seeded(self, program, data, *, spectral_power=None):
         """``init="gd"``: the program with the patterns of a short gradient-descent run
         of its J added (full-batch Adam, ``GD_WIDTH`` neurons feeding one output each,
-        at most ``GD_EPOCHS`` epochs); the program itself otherwise."""
+        at most ``GD_EPOCHS`` epochs, stopped by ``GD_TOL`` and ``GD_PATIENCE``); the
+        program itself otherwise."""
         if not isinstance(self.init, str):
             return program
         X, Y, sample_weight, loss_name = data
@@ -140,7 +147,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
             warnings.simplefilter("ignore", ConvergenceWarning)
             seed = fit_gd_network(
                 X, Y, sample_weight, loss=loss_name, alpha=program.alpha,
-                config=GDConfig(max_iter=GD_EPOCHS), random_state=self.random_state,
+                config=GDConfig(max_iter=GD_EPOCHS, tol=GD_TOL, n_iter_no_change=GD_PATIENCE),
+                random_state=self.random_state,
                 device=self.device, fit_intercept=bool(self.fit_intercept),
                 n_components=self.n_components, spectral_power=self._power(spectral_power),
                 n_neurons=GD_WIDTH, neuron_outputs="one")

@@ -59,7 +59,7 @@ class _GDBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         self,
         *,
         hidden_layer_sizes=(100,),
-        alpha=1e-3,
+        alpha=1e-2,
         fit_intercept=True,
         n_components=None,
         spectral_power=0.0,
@@ -67,9 +67,9 @@ class _GDBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         learning_rate_init=1e-2,
         momentum=0.9,
         batch_size=None,
-        max_iter=1000,
-        tol=1e-6,
-        n_iter_no_change=50,
+        max_iter=500,
+        tol=1e-4,
+        n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
         neuron_outputs="all",
@@ -149,9 +149,9 @@ _SHARED_PARAMETERS_DOC = """
     hidden_layer_sizes : int or tuple of one int, default=(100,)
         Width of the (single) hidden layer, named as in
         :class:`~sklearn.neural_network.MLPClassifier`.
-    alpha : float, default=1e-3
+    alpha : float, default=ALPHA_DEFAULT
         Weight decay on the BN scales, BN shifts and output weights (the ``alpha``
-        of J, the same as the convex estimators').
+        of J, with the same default as the convex estimator's).
     fit_intercept : bool, default=True
         Whether the output layer has a (non-decayed) bias.
     n_components : int or None, default=None
@@ -176,12 +176,15 @@ _SHARED_PARAMETERS_DOC = """
         mini-batches BN uses batch statistics during training; the stored
         ``bn_mean_`` and ``bn_std_`` are recomputed on the whole training set at the
         end (not running averages), so ``objective_`` and predictions use them.
-    max_iter : int, default=1000
-        Maximum number of epochs.
-    tol : float, default=1e-6
+    max_iter : int, default=500
+        Maximum number of epochs (full-batch epochs are single steps: see the user
+        guide's table of defaults).
+    tol : float, default=1e-4
         Improvement of the epoch loss (or validation score) below which an epoch
-        counts as no change.
-    n_iter_no_change : int, default=50
+        counts as no change, as in :class:`~sklearn.neural_network.MLPClassifier`.
+        J is compared with a certified convex optimum only to about this
+        precision: pass a smaller ``tol`` (and a larger ``max_iter``) for that.
+    n_iter_no_change : int, default=10
         Epochs without change before stopping.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training rows, stop on their score
@@ -253,7 +256,7 @@ class GDBNRegressor(BNRegressorMixin, RegressorMixin, _GDBNBase):
     that what gradient descent finds can be compared with the certified optimum.
 
     Parameters
-    ----------{_SHARED_PARAMETERS_DOC}
+    ----------{_SHARED_PARAMETERS_DOC.replace("ALPHA_DEFAULT", "1e-2")}
     Attributes
     ----------{_SHARED_ATTRIBUTES_DOC}
     See Also
@@ -319,7 +322,7 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
         ``"squared_error"``: squared error on +-1 or one-hot targets (no
         ``predict_proba``), as in :class:`ConvexBNClassifier`.
     class_weight : dict, "balanced" or None, default=None
-        Multiplies ``sample_weight``, as in scikit-learn's classifiers.{_SHARED_PARAMETERS_DOC}
+        Multiplies ``sample_weight``, as in scikit-learn's classifiers.{_SHARED_PARAMETERS_DOC.replace("ALPHA_DEFAULT", "1e-3")}
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -367,9 +370,9 @@ class GDBNClassifier(BNClassifierMixin, ClassifierMixin, _GDBNBase):
         learning_rate_init=1e-2,
         momentum=0.9,
         batch_size=None,
-        max_iter=1000,
-        tol=1e-6,
-        n_iter_no_change=50,
+        max_iter=500,
+        tol=1e-4,
+        n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
         neuron_outputs="all",

@@ -1,9 +1,9 @@
 """The epoch loop of gradient descent on J, and its stopping rule.
 
 :func:`train_bn_network` minimizes J over the parameters of a
-:class:`~sk_convexbn._core._module.BNModule` by a torch optimizer: it runs epochs
-(:func:`run_epoch`) until a :class:`StoppingRule` says stop, and returns the
-trained parameters and the per-epoch history.
+:class:`~sk_convexbn._core._module.BNModule` by Adam (:class:`Adam`), SGD or
+L-BFGS: it runs epochs (:func:`run_epoch`) until a :class:`StoppingRule` says stop,
+and returns the trained parameters and the per-epoch history.
 """
 
 from __future__ import annotations
@@ -42,15 +42,15 @@ class GDResult:
 
 @dataclass
 class GDConfig:
-    """Settings of :func:`train_bn_network` (names as in scikit-learn's MLP)."""
+    """Settings of :func:`train_bn_network` (names as in scikit-learn's MLP; defaults as the GD estimators')."""
 
     solver: str = "adam"
     learning_rate_init: float = 1e-2
     momentum: float = 0.9
     batch_size: int | None = None
-    max_iter: int = 1000
-    tol: float = 1e-6
-    n_iter_no_change: int = 50
+    max_iter: int = 500
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
     early_stopping: bool = False
     verbose: int = 0
     #: called after each epoch as ``progress(iteration=epoch, objective=J)``
@@ -90,9 +90,56 @@ def objective(net: BNModule, X, Y, c, loss: Loss, alpha: float,
     return loss.value(net(X, c), Y, c) + penalty.value(net.W, net.gamma, net.beta, net.V, alpha)
 
 
+class Adam:
+    """Adam with the defaults and the arithmetic of ``torch.optim.Adam``, bit for bit.
+
+    ``torch.optim``'s optimizers import ``torch._dynamo`` (and SymPy) when the first
+    one is built: about a second at the first fit of a process, as long as a whole
+    digits fit by Adam. The default solver therefore does without them.
+
+    Parameters
+    ----------
+    params : list of Tensor
+    lr : float
+    betas : tuple of float
+    eps : float
+
+    Notes
+    -----
+    With ``g`` the gradient at step ``t``: ``m = beta1 m + (1 - beta1) g``,
+    ``v = beta2 v + (1 - beta2) g^2`` and
+    ``p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)``.
+    """
+
+    def __init__(self, params, lr: float, betas: tuple = (0.9, 0.999), eps: float = 1e-8):
+        self.params = list(params)
+        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
+        self.first = [torch.zeros_like(p) for p in self.params]
+        self.second = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self, closure: Callable[[], torch.Tensor]) -> torch.Tensor:
+        value = closure()
+        self.t += 1
+        step_size = self.lr / (1 - self.beta1**self.t)
+        scale = (1 - self.beta2**self.t) ** 0.5
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.first, self.second):
+                if p.grad is None:
+                    continue
+                m.lerp_(p.grad, 1 - self.beta1)
+                v.mul_(self.beta2).addcmul_(p.grad, p.grad, value=1 - self.beta2)
+                p.addcdiv_(m, (v.sqrt() / scale).add_(self.eps), value=-step_size)
+        return value
+
+
 def _make_optimizer(params, config: GDConfig):
     if config.solver == "adam":
-        return torch.optim.Adam(params, lr=config.learning_rate_init)
+        return Adam(params, lr=config.learning_rate_init)
     if config.solver == "sgd":
         return torch.optim.SGD(params, lr=config.learning_rate_init, momentum=config.momentum,
                                nesterov=config.momentum > 0)
@@ -102,7 +149,7 @@ def _make_optimizer(params, config: GDConfig):
     raise ValueError(f"unknown solver {config.solver!r}")
 
 
-def run_epoch(optimizer: torch.optim.Optimizer, batch_objective, X: torch.Tensor,
+def run_epoch(optimizer: Any, batch_objective, X: torch.Tensor,
               Y: torch.Tensor, w: torch.Tensor, batch_size: int,
               generator: torch.Generator) -> float:
     """One pass over the rows in (shuffled) batches; the weighted mean batch objective.
