@@ -53,7 +53,8 @@ def models(quick: bool):
     if not quick:
         yield "ConvexBNClassifier (alpha by 3-fold CV)", lambda: GridSearchCV(
             ConvexBNClassifier(random_state=0), {"alpha": ALPHAS}, cv=3)
-    yield "GDBNClassifier (default)", lambda: GDBNClassifier(random_state=0)
+    yield "GDBNClassifier (default)", lambda: GDBNClassifier(  # the defaults of that run
+        max_iter=1000, tol=1e-6, n_iter_no_change=50, random_state=0)
     yield "MLPClassifier(100,)", lambda: MLPClassifier(hidden_layer_sizes=(100,), random_state=0)
     yield "LogisticRegression", lambda: LogisticRegression(max_iter=5000)
 

@@ -144,7 +144,8 @@ def run(dataset: str, cifar: str | None, quick: bool, alpha: float,
     plain_row, plain_pred = evaluate(convex(), data)
     width = max(plain_row["neurons"], 1)
     gd = GDBNClassifier(loss="squared_error", hidden_layer_sizes=width, alpha=alpha,
-                        max_iter=settings["epochs"], random_state=0)
+                        max_iter=settings["epochs"], tol=1e-6, n_iter_no_change=50,
+                        random_state=0)
     rows["GD"], gd_pred = evaluate(gd, data)
     plain_row["test_agreement_with_gd"] = float(np.mean(plain_pred == gd_pred))
     rows["convex plain"] = plain_row

@@ -102,7 +102,7 @@ def _model(label, seed):
         "GDBNRegressor(former defaults)": lambda: GDBNRegressor(
             alpha=1e-3, max_iter=1000, tol=1e-6, n_iter_no_change=50, random_state=seed),
         "GDBNRegressor(MLP stopping)": lambda: GDBNRegressor(
-            max_iter=200, tol=1e-4, n_iter_no_change=10, random_state=seed),
+            alpha=1e-3, max_iter=200, tol=1e-4, n_iter_no_change=10, random_state=seed),
         "GDBNRegressor(alpha=1e-2, MLP stopping)": lambda: GDBNRegressor(
             alpha=1e-2, max_iter=200, tol=1e-4, n_iter_no_change=10, random_state=seed),
     }[label]()

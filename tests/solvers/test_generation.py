@@ -91,7 +91,7 @@ def test_all_patterns_needs_rank_two_or_less(rng):
 
 
 def test_init_gd_seeds_the_program_with_the_same_short_gd_run(rng):
-    from sk_convexbn._estimators._convex import GD_EPOCHS, GD_WIDTH
+    from sk_convexbn._estimators._convex import GD_EPOCHS, GD_PATIENCE, GD_TOL, GD_WIDTH
 
     X = rng.standard_normal((80, 3))
     y = np.abs(X[:, 0]) - X[:, 1]
@@ -100,7 +100,8 @@ def test_init_gd_seeds_the_program_with_the_same_short_gd_run(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gd = GDBNRegressor(hidden_layer_sizes=GD_WIDTH, max_iter=GD_EPOCHS, alpha=1e-2,
-                           neuron_outputs="one", random_state=0).fit(X, y)
+                           tol=GD_TOL, n_iter_no_change=GD_PATIENCE, neuron_outputs="one",
+                           random_state=0).fit(X, y)
     # the program has that network's patterns, so its optimum is never above its J
     assert 0 < model.n_patterns_ <= GD_WIDTH
     assert model.objective_ <= gd.objective_ * (1 + 1e-9)

@@ -9,9 +9,9 @@ other rows are inactive nearby, and the restricted program is smooth in ``z``::
     minimize  L(sum_b sigma_b D_b Z N_b z_b + b) + alpha sum_b ||z_b||
 
 Newton's method solves it fast; the face changes when a step would leave the cone
-(the row that blocks it joins ``T``, a ratio test) or when a tight row's multiplier
-turns negative (it leaves ``T``). Every iterate is feasible, so the network it defines
-has exactly the program's objective.
+(the row that blocks it joins ``T``, a ratio test) or when the steepest feasible
+descent moves away from tight rows (they leave ``T``). Every iterate is feasible, so
+the network it defines has exactly the program's objective.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import torch
 from ..._core._cones import ConeSupport, project_onto_cones
 from .._blocks import BlockView
 
-#: Tight rows are released (multipliers checked) once a Newton step decreases the
-#: objective by less than this (relative), before Newton has converged on the faces.
+#: Tight rows are released (the steepest feasible descent checked) once a Newton step
+#: decreases the objective by less than this (relative), before Newton has converged.
 RELEASE_DECREASE = 1e-6
 #: A row is tight when its constraint is at most TIGHT * ||u|| * max_i ||z_i||; a block is
 #: stationary on its cone when its steepest feasible descent has a norm at most
@@ -474,7 +474,7 @@ def solve_on_faces(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
     """Minimize the program restricted to the active blocks (in place); return the intercept.
 
     Stops when a Newton step decreases the objective by less than ``tol`` (relative)
-    with no face change and every tight row's multiplier nonnegative.
+    with no face change and no feasible descent direction leaving the faces.
     """
     report, changed = NewtonReport(), True  # faces changed since the last step
     faces = _Faces(view, active)
@@ -519,6 +519,9 @@ def _release(view: BlockView, active: ActiveBlocks, b: torch.Tensor) -> list[int
     round-off) join it. Unlike the signs of least-squares multipliers, ``d*`` is well
     defined where the tight rows are (nearly) dependent: there, releasing the rows of
     negative least-squares multipliers re-enters them one step later, and cycles.
+    Rows in the support of the projection, and rows that ``d*`` moves by less than the
+    projection's accuracy, stay. A block whose projection did not converge counts as
+    changed (its face kept), so that the restricted solve is not reported converged.
     """
     if not len(active):
         return []
@@ -532,13 +535,17 @@ def _release(view: BlockView, active: ActiveBlocks, b: torch.Tensor) -> list[int
     for i, rows in enumerate(active.faces):
         tight[rows, i] = True
     support = _face_support(view, active.faces)
-    descent = project_onto_cones(view.Z, signs * tight, -g, support=support)
+    descent = project_onto_cones(view.Z, signs * tight, -g, support=support,
+                                 max_steps=50 * view.K)
     moves = (view.Z @ descent.points) * signs
-    stationary = descent.norms <= STATIONARY * torch.maximum(
-        torch.linalg.vector_norm(g, dim=0), torch.tensor(view.alpha, dtype=view.dtype))
-    released = []
+    g_norms = torch.linalg.vector_norm(g, dim=0)
+    stationary = descent.norms <= STATIONARY * torch.clamp(g_norms, min=view.alpha)
+    released = (~stationary & ~descent.converged).nonzero()[:, 0].tolist()
+    accuracy = 1e3 * torch.finfo(view.dtype).eps * g_norms  # as project_onto_cones'
     for i in (~stationary & descent.converged).nonzero()[:, 0].tolist():
-        leaves = moves[:, i] > TIGHT * float(descent.norms[i]) * row_scale
+        floor = max(TIGHT * float(descent.norms[i]), float(accuracy[i]))
+        leaves = moves[:, i] > floor * row_scale
+        leaves[descent.support.rows(i)] = False
         face = (tight[:, i] & ~leaves).nonzero()[:, 0]
         if not torch.equal(face, torch.sort(active.faces[i]).values):
             active.faces[i] = face
