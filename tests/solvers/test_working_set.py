@@ -123,3 +123,25 @@ def test_verbose_prints_each_round_with_its_gap_and_the_result(rng, capsys):
     assert out[-1].startswith(f"[ConvexBNRegressor] objective={model.objective_:.8g}")
     model.set_params(verbose=2).fit(X, y)
     assert "newton steps" in capsys.readouterr().out
+
+
+def test_newton_on_the_faces_stops_at_once_at_an_optimal_point():
+    # a point made optimal by many proximal steps, whose faces are the projections'
+    # supports: the release of rows must see that no feasible direction descends (with
+    # least-squares multipliers on nearly dependent tight rows it released rows that
+    # the next steps re-entered one at a time: 14 steps here, 200 on digits)
+    from sk_convexbn._solvers._working_set._newton import solve_on_faces
+    from sk_convexbn._solvers._working_set._proximal import proximal_gradient
+    from sk_convexbn._solvers._working_set._solver import _starting_point
+
+    program = make_case(0, n=400, d=20, n_patterns=30, loss="log_loss", alpha=1e-3)
+    _, state = solve_working_set(program, tol=1e-10)
+    view = BlockView(program, torch.device("cpu"), torch.float64)
+    active, _, b = _starting_point(view, state)
+    b = proximal_gradient(view, active, b, max_iter=300, tol=1e-15, stable=10**9)
+    active.keep(torch.linalg.vector_norm(active.U, dim=0) > 0)
+    before = view.objective(view.outputs(active.ids, active.U) + b, active.U)
+    b, report = solve_on_faces(view, active, b, max_steps=60)
+    after = view.objective(view.outputs(active.ids, active.U) + b, active.U)
+    assert report.converged and report.steps <= 2
+    assert after <= before * (1 + 1e-12)
