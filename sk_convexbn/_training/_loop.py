@@ -42,7 +42,8 @@ class GDResult:
 
 @dataclass
 class GDConfig:
-    """Settings of :func:`train_bn_network` (names as in scikit-learn's MLP; defaults as the GD estimators')."""
+    """Settings of :func:`train_bn_network` (names as in scikit-learn's MLP, defaults as
+    the GD estimators')."""
 
     solver: str = "adam"
     learning_rate_init: float = 1e-2

@@ -74,17 +74,34 @@ class NewtonReport:
     converged: bool = False
 
 
+def face_support(view: BlockView, faces: list) -> ConeSupport:
+    """The rows of each face, zero-padded (also the warm start of a cone projection)."""
+    width = max((int(f.numel()) for f in faces), default=0)
+    index = torch.zeros((len(faces), width), dtype=torch.long, device=view.device)
+    for i, rows in enumerate(faces):
+        index[i, : rows.numel()] = rows
+    return ConeSupport(index, torch.tensor([int(f.numel()) for f in faces], dtype=torch.long,
+                                           device=view.device))
+
+
+def _face_mask(view: BlockView, faces: list) -> torch.Tensor:
+    """Which rows are on each block's face: shape (n_samples, n_blocks)."""
+    mask = torch.zeros((view.n, len(faces)), dtype=torch.bool, device=view.device)
+    sizes = torch.tensor([int(f.numel()) for f in faces], device=view.device)
+    if int(sizes.sum()):
+        mask[torch.cat(faces), torch.repeat_interleave(
+            torch.arange(len(faces), device=view.device), sizes)] = True
+    return mask
+
+
 def _padded_faces(view: BlockView, ids: torch.Tensor, faces: list) -> tuple:
     """Constraint rows ``a_i = (2 D_i - 1) z_i`` of each block's face, zero-padded.
 
     Returns rows (n_blocks, width, K) and the mask of real entries (n_blocks, width).
     """
-    width = max((int(f.numel()) for f in faces), default=0)
-    index = torch.zeros((len(faces), width), dtype=torch.long, device=view.device)
-    mask = torch.zeros((len(faces), width), dtype=torch.bool, device=view.device)
-    for i, rows in enumerate(faces):
-        index[i, : rows.numel()] = rows
-        mask[i, : rows.numel()] = True
+    support = face_support(view, faces)
+    index = support.index
+    mask = torch.arange(index.shape[1], device=view.device)[None, :] < support.size[:, None]
     signs = 2.0 * view.patterns[index, view.pattern[ids][:, None]].to(view.dtype) - 1.0
     return view.Z[index] * (signs * mask)[:, :, None], mask
 
@@ -384,16 +401,10 @@ def _ratio_test(view: BlockView, active: ActiveBlocks, masks: torch.Tensor,
     Returns the largest step ``t`` of each block (``inf`` if none blocks it) and the row
     that blocks it.
     """
-    n, A = view.n, len(active)
     signs = 2.0 * masks - 1.0
     R = torch.clamp((view.Z @ active.U) * signs, min=0.0)
     dR = (view.Z @ dU) * signs
-    tight = torch.zeros((n, A), dtype=torch.bool, device=view.device)
-    sizes = torch.tensor([int(f.numel()) for f in active.faces], device=view.device)
-    if int(sizes.sum()):
-        tight[torch.cat(active.faces), torch.repeat_interleave(
-            torch.arange(A, device=view.device), sizes)] = True
-    leaving = (~tight) & (dR < 0)
+    leaving = (~_face_mask(view, active.faces)) & (dR < 0)
     ratios = torch.where(leaving, R / torch.where(leaving, -dR, 1.0), math.inf)
     return ratios.min(dim=0)
 
@@ -531,11 +542,10 @@ def _release(view: BlockView, active: ActiveBlocks, b: torch.Tensor) -> list[int
     g = grad + view.alpha * active.U / norms
     signs = view.cone_signs(active.ids)
     row_scale = float(torch.linalg.vector_norm(view.Z, dim=1).max())
-    tight = (view.Z @ active.U) * signs <= TIGHT * norms * row_scale
-    for i, rows in enumerate(active.faces):
-        tight[rows, i] = True
-    support = _face_support(view, active.faces)
-    descent = project_onto_cones(view.Z, signs * tight, -g, support=support,
+    tight = ((view.Z @ active.U) * signs <= TIGHT * norms * row_scale) | _face_mask(
+        view, active.faces)
+    descent = project_onto_cones(view.Z, signs * tight, -g,
+                                 support=face_support(view, active.faces),
                                  max_steps=50 * view.K)
     moves = (view.Z @ descent.points) * signs
     g_norms = torch.linalg.vector_norm(g, dim=0)
@@ -552,12 +562,3 @@ def _release(view: BlockView, active: ActiveBlocks, b: torch.Tensor) -> list[int
             released.append(i)
     return released
 
-
-def _face_support(view: BlockView, faces: list) -> ConeSupport:
-    """The rows of each face as a warm start of a cone projection."""
-    width = max((int(f.numel()) for f in faces), default=0)
-    index = torch.zeros((len(faces), width), dtype=torch.long, device=view.device)
-    for i, rows in enumerate(faces):
-        index[i, : rows.numel()] = rows
-    return ConeSupport(index, torch.tensor([int(f.numel()) for f in faces], dtype=torch.long,
-                                           device=view.device))

@@ -13,9 +13,9 @@ import math
 
 import torch
 
-from ..._core._cones import ConeSupport, project_onto_cones
+from ..._core._cones import project_onto_cones
 from .._blocks import BlockView
-from ._newton import ActiveBlocks
+from ._newton import ActiveBlocks, face_support
 
 
 def proximal_gradient(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
@@ -34,12 +34,7 @@ def proximal_gradient(view: BlockView, active: ActiveBlocks, b: torch.Tensor, *,
     alpha = view.alpha
     signs = view.cone_signs(active.ids)
     interior = view.gates[:, view.pattern[active.ids]]
-    width = max((int(f.numel()) for f in active.faces), default=0)
-    index = torch.zeros((A, width), dtype=torch.long, device=view.device)
-    for i, rows in enumerate(active.faces):
-        index[i, : rows.numel()] = rows
-    support = ConeSupport(index, torch.tensor([int(f.numel()) for f in active.faces],
-                                              device=view.device))
+    support = face_support(view, active.faces)
     U, Y_, t_k = active.U.clone(), active.U.clone(), 1.0
 
     def smooth(V, b0):
