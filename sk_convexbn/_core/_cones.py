@@ -91,25 +91,33 @@ def _rows(Z: torch.Tensor, signs_t: torch.Tensor, index: torch.Tensor) -> torch.
     return Z[index] * torch.gather(signs_t, 1, index)[:, :, None]
 
 
-def _least_squares(B: torch.Tensor, mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """``nu = -(B B^T)^{-1} B x`` on the masked rows of each cone, 0 elsewhere.
+def _least_squares(state: "_ActiveSet", cones: torch.Tensor | slice) -> torch.Tensor:
+    """``nu = -(B B^T)^{-1} B x`` on the support rows ``B`` of each cone, 0 elsewhere.
 
-    ``B`` (n_cones, width, K), ``mask`` (n_cones, width), ``x`` (n_cones, K).
+    Reads the cached Gram matrix and products ``B x`` of the slots, restricted to the
+    leading slots that hold a support row of any of ``cones``. Returns (n, width).
     """
-    Bm = B * mask[:, :, None]
-    gram = Bm @ Bm.transpose(1, 2)
+    member = state.member[cones]
+    used = member.any(dim=0).nonzero()
+    w = int(used[-1]) + 1 if used.numel() else 0
+    nu = torch.zeros(member.shape, dtype=state.gram.dtype, device=member.device)
+    if w == 0:
+        return nu
+    mask = member[:, :w]
+    gram = state.gram[cones, :w, :w] * (mask[:, :, None] & mask[:, None, :])
     scale = torch.clamp(gram.diagonal(dim1=1, dim2=2).amax(dim=1), min=1.0)
-    ridge = 64 * torch.finfo(B.dtype).eps * scale
+    ridge = 64 * torch.finfo(gram.dtype).eps * scale
     gram.diagonal(dim1=1, dim2=2).add_(torch.where(mask, ridge[:, None], 1.0))
-    rhs = -(Bm @ x[:, :, None])
+    rhs = -(state.products[cones, :w] * mask)[:, :, None]
     chol, info = torch.linalg.cholesky_ex(gram)
     bad = info != 0
     if bool(bad.any()):  # numerically dependent rows: fall back to a least-squares solve
         solved = torch.linalg.lstsq(gram[bad], rhs[bad]).solution
-    nu = torch.cholesky_solve(rhs, chol)
+    solution = torch.cholesky_solve(rhs, chol)
     if bool(bad.any()):
-        nu[bad] = solved
-    return nu[:, :, 0] * mask
+        solution[bad] = solved
+    nu[:, :w] = solution[:, :, 0] * mask
+    return nu
 
 
 @dataclass
@@ -140,6 +148,10 @@ class _Cones:
 class _ActiveSet:
     """Lawson-Hanson state of every cone: a slot per possible support row.
 
+    Each slot keeps its row, its inner products with the other slots' rows and with
+    the point, so that a step of the method costs one new row's products instead of
+    a Gram matrix.
+
     Attributes
     ----------
     index : LongTensor of shape (n_cones, width)
@@ -148,11 +160,20 @@ class _ActiveSet:
         Whether the slot's row is in the support.
     nu : Tensor of shape (n_cones, width)
         Dual multipliers of the slots (0 outside the support).
+    rows : Tensor of shape (n_cones, width, n_columns)
+        ``a_i = s_i z_i`` of the row held by each slot.
+    gram : Tensor of shape (n_cones, width, width)
+        ``rows @ rows^T``.
+    products : Tensor of shape (n_cones, width)
+        ``rows @ x``.
     """
 
     index: torch.Tensor
     member: torch.Tensor
     nu: torch.Tensor
+    rows: torch.Tensor
+    gram: torch.Tensor
+    products: torch.Tensor
 
     @property
     def width(self) -> int:
@@ -161,8 +182,7 @@ class _ActiveSet:
 
     def points(self, cones: _Cones, which: torch.Tensor | slice) -> torch.Tensor:
         """``x + A^T nu`` of the cones ``which``: shape (len(which), n_columns)."""
-        B = cones.rows(which, self.index[which])
-        return cones.Xt[which] + (B * self.nu[which, :, None]).sum(dim=1)
+        return cones.Xt[which] + (self.nu[which, None, :] @ self.rows[which])[:, 0]
 
     def support(self) -> ConeSupport:
         """The support rows of every cone, packed to the front."""
@@ -172,28 +192,41 @@ class _ActiveSet:
         return ConeSupport(torch.gather(self.index, 1, order)[:, :width], size)
 
 
+def bytes_per_cone(n_samples: int, n_columns: int, itemsize: int) -> int:
+    """Memory a projection of :func:`project_onto_cones` takes per cone, about."""
+    width = n_columns + 1
+    return itemsize * (3 * n_samples + width * (n_columns + width + 3))
+
+
 def _start_active_set(cones: _Cones, support: ConeSupport | None) -> _ActiveSet:
     """Empty supports, or the rows of ``support`` whose multipliers stay positive."""
     W, K = cones.Xt.shape
     width = K + 1
-    device = cones.Z.device
+    device, dtype = cones.Z.device, cones.Z.dtype
     index = torch.zeros((W, width), dtype=torch.long, device=device)
     member = torch.zeros((W, width), dtype=torch.bool, device=device)
-    if support is not None and support.index.shape[1]:
-        k = min(width - 1, support.index.shape[1])
-        index[:, :k] = support.index[:, :k]
-        member[:, :k] = torch.arange(k, device=device)[None, :] < support.size[:, None]
-    nu = torch.zeros((W, width), dtype=cones.Z.dtype, device=device)
+    rows = torch.zeros((W, width, K), dtype=dtype, device=device)
+    gram = torch.zeros((W, width, width), dtype=dtype, device=device)
+    products = torch.zeros((W, width), dtype=dtype, device=device)
+    state = _ActiveSet(index, member, torch.zeros((W, width), dtype=dtype, device=device),
+                       rows, gram, products)
+    k = 0 if support is None else min(width - 1, support.index.shape[1])
+    if k == 0:
+        return state
+    index[:, :k] = support.index[:, :k]
+    member[:, :k] = torch.arange(k, device=device)[None, :] < support.size[:, None]
+    rows[:, :k] = cones.rows(slice(None), index[:, :k])
+    gram[:, :k, :k] = rows[:, :k] @ rows[:, :k].transpose(1, 2)
+    products[:, :k] = (rows[:, :k] @ cones.Xt[:, :, None])[:, :, 0]
     if bool(member.any()):
-        B = cones.rows(slice(None), index)
         for _ in range(width):
-            s = _least_squares(B, member, cones.Xt)
+            s = _least_squares(state, slice(None))
             negative = member & (s <= 0)
             if not bool(negative.any()):
                 break
             member &= ~negative
-        nu = torch.where(member, s, 0.0)
-    return _ActiveSet(index, member, nu)
+        state.nu = torch.where(member, s, 0.0)
+    return state
 
 
 def _residuals(cones: _Cones, state: _ActiveSet, live: torch.Tensor,
@@ -273,11 +306,17 @@ def _per_cone(value: float | torch.Tensor | None, cones: _Cones) -> torch.Tensor
         cones.Xt.shape[0])
 
 
-def _enter(state: _ActiveSet, grow: torch.Tensor, rows: torch.Tensor) -> None:
+def _enter(cones: _Cones, state: _ActiveSet, grow: torch.Tensor, rows: torch.Tensor) -> None:
     """Put row ``rows[i]`` into a free slot of cone ``grow[i]``'s support."""
     slot = torch.argmax((~state.member[grow]).to(torch.int8), dim=1)
     state.index[grow, slot] = rows
     state.member[grow, slot] = True
+    a = cones.Z[rows] * cones.signs_t[grow, rows][:, None]
+    state.rows[grow, slot] = a
+    inner = (state.rows[grow] @ a[:, :, None])[:, :, 0]
+    state.gram[grow, slot, :] = inner
+    state.gram[grow, :, slot] = inner
+    state.products[grow, slot] = (a * cones.Xt[grow]).sum(dim=1)
 
 
 def _restore_nonnegativity(cones: _Cones, state: _ActiveSet, grow: torch.Tensor) -> None:
@@ -290,7 +329,7 @@ def _restore_nonnegativity(cones: _Cones, state: _ActiveSet, grow: torch.Tensor)
     eps = torch.finfo(cones.Z.dtype).eps
     sub = grow
     for _ in range(state.width):
-        s = _least_squares(cones.rows(sub, state.index[sub]), state.member[sub], cones.Xt[sub])
+        s = _least_squares(state, sub)
         negative = state.member[sub] & (s <= 0)
         bad = negative.any(dim=1)
         state.nu[sub[~bad]] = s[~bad]
@@ -331,7 +370,7 @@ def _lawson_hanson(cones: _Cones, state: _ActiveSet, threshold: torch.Tensor,
         grow = live[~finished]
         if grow.numel() == 0:
             break
-        _enter(state, grow, row[~finished])
+        _enter(cones, state, grow, row[~finished])
         _restore_nonnegativity(cones, state, grow)
     return steps, converged
 

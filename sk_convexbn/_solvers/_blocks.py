@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._core._cones import ConeSupport, project_onto_cones
+from .._core._cones import ConeSupport, bytes_per_cone, project_onto_cones
 from .._core._losses import Loss
 from .._program import ConvexProgram
 
@@ -177,8 +177,7 @@ def check_optimality(view: BlockView, F: torch.Tensor, U: torch.Tensor,
     if exact is not None:
         need |= exact
     ids = need.nonzero()[:, 0]
-    itemsize = torch.finfo(view.dtype).bits // 8
-    chunk = max(1, int(CHUNK_BYTES // (itemsize * (3 * view.n + 2 * (view.K + 1) * view.K))))
+    chunk = _chunk(view)
     for part in torch.split(ids, chunk):
         stop_below = torch.full((part.numel(),), alpha, dtype=view.dtype, device=view.device)
         stop_above = torch.full_like(stop_below, alpha * (1 + VIOLATION))
@@ -198,6 +197,12 @@ def check_optimality(view: BlockView, F: torch.Tensor, U: torch.Tensor,
     dual = -float(view.loss.conjugate(scale * G, view.Y, view.c))
     gap = (primal - dual) / max(abs(primal), 1e-300)
     return Optimality(upper, lower, grad, directions, primal, dual, gap)
+
+
+def _chunk(view: BlockView) -> int:
+    """Cones per call of the projections, so that their work arrays take about CHUNK_BYTES."""
+    itemsize = torch.finfo(view.dtype).bits // 8
+    return max(1, CHUNK_BYTES // bytes_per_cone(view.n, view.K, itemsize))
 
 
 def _store(supports: ConeSupport, ids: torch.Tensor, new: ConeSupport) -> None:
@@ -221,8 +226,7 @@ def _gradients_at_zero(program: ConvexProgram) -> tuple[BlockView, torch.Tensor]
 
 def _exact_violations(view: BlockView, grad: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """``||Pi_K(-grad_b)||`` of the blocks ``ids`` by exact projections, in chunks."""
-    itemsize = torch.finfo(view.dtype).bits // 8
-    chunk = max(1, int(CHUNK_BYTES // (itemsize * (3 * view.n + 2 * (view.K + 1) * view.K))))
+    chunk = _chunk(view)
     norms = torch.empty(ids.numel(), dtype=view.dtype)
     for start, part in zip(range(0, ids.numel(), chunk), torch.split(ids, chunk)):
         projection = project_onto_cones(view.Z, view.cone_signs(part), -grad[:, part],
