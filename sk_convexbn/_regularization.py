@@ -19,9 +19,9 @@ def alpha_max(X, y, *, estimator=None, sample_weight=None) -> float:
 
     The patterns covered are those of the program before any training: the sampled
     ones and, when ``init`` is a fitted estimator, its neurons'. With
-    ``init="gd"`` the patterns of the gradient-descent seed run are not covered (that
-    run trains at the fit's own ``alpha``, so its patterns depend on it): a fit at
-    ``alpha_max`` may then keep neurons on them.
+    ``init="gd"`` (and ``"auto"`` on large data) the patterns of the gradient-descent
+    seed run are not covered (that run trains at the fit's own ``alpha``, so its
+    patterns depend on it): a fit at ``alpha_max`` may then keep neurons on them.
 
     Parameters
     ----------

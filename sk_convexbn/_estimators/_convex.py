@@ -33,6 +33,12 @@ GD_EPOCHS = 500
 #: 0.975, 44 s; with (1e-6, 50) J 0.120, 36 neurons, 0.978, 38 s.
 GD_TOL = 1e-6
 GD_PATIENCE = 50
+#: ``init="auto"`` seeds with gradient descent from this many entries of ``X``
+#: (n_samples x n_features) on. Measured (benchmarks/baselines.py, pattern_defaults.py):
+#: on digits (92 K entries) and the 2,000 x 50 regression (80 K) the seed's patterns
+#: gave a higher held-out score, a lower J and a faster fit than 100 random ones; on
+#: iris, wine and breast_cancer (at most 14 K) the same accuracy in 2-3 times the time.
+AUTO_GD_ENTRIES = 50_000
 
 #: Warning of a fit whose network has no neuron (the CV paths start there on purpose).
 EMPTY_NETWORK = (
@@ -49,7 +55,7 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
         "n_patterns": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
-        "init": [None, BNNetworkMixin, StrOptions({"gd"})],
+        "init": [None, BNNetworkMixin, StrOptions({"gd", "auto"})],
         "pattern_search": [Interval(Integral, 0, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "spectral_power": [Interval(Real, 0, None, closed="left")],
@@ -69,7 +75,7 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         alpha=1e-2,  # these defaults are ConvexBNRegressor's (the classifier has its own)
         fit_intercept=True,
         n_patterns=100,
-        init=None,
+        init="auto",
         pattern_search=0,
         n_components=None,
         spectral_power=1.0,
@@ -135,14 +141,21 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
     def _power(self, spectral_power):
         return self.spectral_power if spectral_power is None else spectral_power
 
-    def _seeded(self, program, data, *, spectral_power=None):
-        """``init="gd"``: the program with the patterns of a short gradient-descent run
-        of its J added (full-batch Adam, ``GD_WIDTH`` neurons feeding one output each,
-        at most ``GD_EPOCHS`` epochs, stopped by ``GD_TOL`` and ``GD_PATIENCE``); the
-        program itself otherwise."""
+    def _seeds_with_gd(self, X) -> bool:
+        """Whether the program gets a gradient-descent run's patterns (``init`` "gd",
+        or "auto" on data of at least ``AUTO_GD_ENTRIES`` entries)."""
         if not isinstance(self.init, str):
-            return program
+            return False
+        return self.init == "gd" or X.shape[0] * X.shape[1] >= AUTO_GD_ENTRIES
+
+    def _seeded(self, program, data, *, spectral_power=None):
+        """The program with the patterns of a short gradient-descent run of its J added
+        (full-batch Adam, ``GD_WIDTH`` neurons feeding one output each, at most
+        ``GD_EPOCHS`` epochs, stopped by ``GD_TOL`` and ``GD_PATIENCE``) where
+        :meth:`_seeds_with_gd`; the program itself otherwise."""
         X, Y, sample_weight, loss_name = data
+        if not self._seeds_with_gd(X):
+            return program
         with warnings.catch_warnings():  # a seed: the convex certificate is what counts
             warnings.simplefilter("ignore", ConvergenceWarning)
             seed = fit_gd_network(
@@ -178,7 +191,7 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
 
     def _alpha_max(self, X, y, sample_weight, *, spectral_power=None) -> float:
         """The one ``alpha_max`` rule (see :func:`sk_convexbn.alpha_max`): the program
-        over the sampled patterns and a fitted ``init``'s, never an ``init="gd"`` run's."""
+        over the sampled patterns and a fitted ``init``'s, never a gradient-descent seed's."""
         program, _, _ = self._program(X, y, sample_weight, alpha=1.0,
                                       spectral_power=spectral_power)
         return self._named_solver(program).alpha_max(program)
@@ -270,14 +283,19 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         them). ``"all"`` enumerates every pattern when the whitened data has rank 1
         or 2: the optimum is then the global minimum of J over networks of any
         width, and ``duality_gap_`` certifies that.
-    init : fitted estimator of sk_convexbn, "gd" or None, default=None
+    init : fitted estimator of sk_convexbn, "gd", "auto" or None, default="auto"
         Add the activation patterns of that estimator's neurons (e.g. a
         :class:`GDBNRegressor` trained by gradient descent) to the program. Its
         network, with each neuron feeding one output, is then a feasible point, so
         the convex optimum is never above its J. ``"gd"`` trains such a network
         first (full-batch Adam, 100 neurons of one output each, at most 500 epochs,
         same J) and adds its patterns: on many-dimensional data they are far better
-        than random ones (see the benchmarks).
+        than random ones (see the benchmarks). ``"auto"`` is ``"gd"`` when ``X`` has
+        at least 50,000 entries (n_samples x n_features) and None below: measured,
+        the seed's patterns raised the held-out R² of a 2,000 x 50 regression from
+        0.74 to 0.97 and the accuracy on digits from 0.964 to 0.978 with faster fits,
+        while on small data sets they gave the same accuracy in 2-3 times the time.
+        None uses the ``n_patterns`` random patterns only.
     pattern_search : int, default=0
         Rounds of pattern generation from the dual: after each solve, a local search
         over neurons (projected gradient ascent from many starts) finds the patterns
@@ -486,12 +504,13 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         them). ``"all"`` enumerates every pattern when the whitened data has rank 1
         or 2: the optimum is then the global minimum of J over networks of any
         width, and ``duality_gap_`` certifies that.
-    init : fitted estimator of sk_convexbn, "gd" or None, default=None
+    init : fitted estimator of sk_convexbn, "gd", "auto" or None, default="auto"
         Add the activation patterns of that estimator's neurons (e.g. a
         :class:`GDBNClassifier` trained by gradient descent) to the program. Its
         network, with each neuron feeding one output, is then a feasible point, so
         the convex optimum is never above its J. ``"gd"`` trains such a network
-        first (see :class:`ConvexBNRegressor`).
+        first, ``"auto"`` does when ``X`` has at least 50,000 entries (see
+        :class:`ConvexBNRegressor`); None uses the random patterns only.
     pattern_search : int, default=0
         Rounds of pattern generation from the dual: after each solve, a local search
         over neurons (projected gradient ascent from many starts) finds the patterns
@@ -612,7 +631,7 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
         alpha=1e-3,
         fit_intercept=True,
         n_patterns=100,
-        init=None,
+        init="auto",
         pattern_search=0,
         n_components=None,
         spectral_power=1.0,

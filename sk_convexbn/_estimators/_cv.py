@@ -66,7 +66,7 @@ def _fold_path(template, X, y, sample_weight, train, test, alphas, scorer, progr
 
 def _scored_path(template, X, y, sample_weight, train, test, alphas, scorer, progress, label):
     weights = None if sample_weight is None else sample_weight[train]
-    # built at the path's smallest alpha (what init="gd" trains its seed at); each
+    # built at the path's smallest alpha (what a GD seed run trains at); each
     # grid point solves it at its own alpha
     program, solver, request = template._prepare(X[train], y[train], weights,
                                                  alpha=alphas[-1])
@@ -105,7 +105,7 @@ class _ConvexBNCVMixin:
                                  f"got {self.alphas!r}.")
             return np.sort(np.unique(alphas))[::-1]
         # the top of the grid by the alpha_max rule: the sampled patterns and a fitted
-        # init's, not init="gd"'s seed run, which has no alpha to train at yet
+        # init's, not a GD seed run's, which has no alpha to train at yet
         top = self._plain_estimator().set_params(spectral_power=power)
         largest = top._alpha_max(X, y, sample_weight)
         if not largest > 0:  # targets constant: every alpha gives the empty network
@@ -258,8 +258,9 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
     Notes). Warm starts change the time, not the result: each fit stops at the same
     duality gap ``tol`` as a cold fit. Two settings make a path differ from cold fits:
     ``pattern_search`` (the patterns generated at larger ``alpha`` stay in the program
-    for the smaller ones) and ``init="gd"`` (one seed run per path, at its smallest
-    ``alpha``; ``alpha_max`` comes from the sampled patterns alone). The largest
+    for the smaller ones) and a gradient-descent seed (``init="gd"``, or ``"auto"`` on
+    large data: one seed run per path, at its smallest ``alpha``; ``alpha_max`` comes
+    from the sampled patterns alone). The largest
     ``alpha`` wins ties within one ``spectral_power``; across them, the first listed. An
     int ``random_state`` gives each fold the patterns a plain fit on its rows would
     draw, so the result is the same as a :class:`~sklearn.model_selection.GridSearchCV`
@@ -290,7 +291,7 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
         eps=1e-2,
         fit_intercept=True,
         n_patterns=100,
-        init=None,
+        init="auto",
         pattern_search=0,
         n_components=None,
         spectral_power=1.0,
@@ -414,7 +415,7 @@ class ConvexBNClassifierCV(_ConvexBNCVMixin, ConvexBNClassifier):
         eps=1e-3,
         fit_intercept=True,
         n_patterns=100,
-        init=None,
+        init="auto",
         pattern_search=0,
         n_components=None,
         spectral_power=1.0,

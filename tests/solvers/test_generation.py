@@ -108,3 +108,19 @@ def test_init_gd_seeds_the_program_with_the_same_short_gd_run(rng):
     random = ConvexBNRegressor(alpha=1e-2, n_patterns=model.n_patterns_, spectral_power=0.0,
                                random_state=0).fit(X, y)
     assert model.objective_ < random.objective_
+
+
+def test_init_auto_seeds_with_gd_from_the_size_threshold_on(rng, monkeypatch):
+    from sk_convexbn._estimators import _convex
+
+    X = rng.standard_normal((60, 3))
+    y = np.abs(X[:, 0]) - X[:, 1]
+    fits = {init: ConvexBNRegressor(alpha=1e-2, n_patterns=5, init=init,
+                                    random_state=0).fit(X, y)
+            for init in (None, "gd")}
+    assert fits["gd"].n_patterns_ > fits[None].n_patterns_
+    for threshold, same_as in ((X.size + 1, None), (X.size, "gd")):
+        monkeypatch.setattr(_convex, "AUTO_GD_ENTRIES", threshold)
+        auto = ConvexBNRegressor(alpha=1e-2, n_patterns=5, random_state=0).fit(X, y)
+        assert auto.n_patterns_ == fits[same_as].n_patterns_
+        assert auto.objective_ == fits[same_as].objective_
