@@ -36,8 +36,9 @@ GD_PATIENCE = 50
 #: ``init="auto"`` seeds with gradient descent from this many entries of ``X``
 #: (n_samples x n_features) on. Measured (benchmarks/baselines.py, pattern_defaults.py):
 #: on digits (92 K entries) and the 2,000 x 50 regression (80 K) the seed's patterns
-#: gave a higher held-out score, a lower J and a faster fit than 100 random ones; on
-#: iris, wine and breast_cancer (at most 14 K) the same accuracy in 2-3 times the time.
+#: gave a higher held-out score and a lower J than 100 random ones (digits in 0.6 times
+#: the time, the regression in 1.8 times); on iris, wine and breast_cancer (at most
+#: 14 K) the same accuracy in 2-3 times the time.
 AUTO_GD_ENTRIES = 50_000
 
 #: Warning of a fit whose network has no neuron (the CV paths start there on purpose).
@@ -293,8 +294,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         than random ones (see the benchmarks). ``"auto"`` is ``"gd"`` when ``X`` has
         at least 50,000 entries (n_samples x n_features) and None below: measured,
         the seed's patterns raised the held-out R² of a 2,000 x 50 regression from
-        0.74 to 0.97 and the accuracy on digits from 0.964 to 0.978 with faster fits,
-        while on small data sets they gave the same accuracy in 2-3 times the time.
+        0.74 to 0.97 (in 1.8 times the time) and the accuracy on digits from 0.964 to
+        0.978 (in 0.6 times the time), while on small data sets they gave the same
+        accuracy in 2-3 times the time.
         None uses the ``n_patterns`` random patterns only.
     pattern_search : int, default=0
         Rounds of pattern generation from the dual: after each solve, a local search
