@@ -204,16 +204,16 @@ def _face_system(view: BlockView, active: ActiveBlocks, bases: list,
     M = (view.Z @ N) * (masks * view.sign[active.ids])[:, col_block]  # (n, m)
     z = (N * active.U[:, col_block]).sum(dim=0)
     col_out = view.output[active.ids][col_block]
-    F = torch.zeros((n, C), dtype=view.dtype, device=device)
-    F.index_add_(1, col_out, M * z)
-    Fb = F + b
+    Fb = view.outputs(active.ids, active.U) + b
     G = view.data_gradient(Fb)
+    # the chain rule through u = N z: per block in the columns' space, not per row
+    grad = (N * view.block_gradients(G, active.ids)[:, col_block]).sum(dim=0)
     if view.fit_intercept:
         Mt = torch.cat([M, torch.ones((n, C), dtype=view.dtype, device=device)], 1)
         out_t = torch.cat([col_out, torch.arange(C, device=device)])
+        grad = torch.cat([grad, G.sum(dim=0)])
     else:
         Mt, out_t = M, col_out
-    grad = (Mt * G[:, out_t]).sum(dim=0)
     norms = torch.linalg.vector_norm(active.U, dim=0)
     zhat = z / norms[col_block]
     grad[:M.shape[1]] += view.alpha * zhat
