@@ -74,7 +74,7 @@ def run_row(dataset: str, label: str) -> dict:
     X_train, X_test, y_train, y_test = _split(dataset)
     model = _model(dataset, label)
     info = timed_fit(model, X_train, y_train)
-    info["score"] = float(model.score(X_test, y_test))
+    info["test_score"] = float(model.score(X_test, y_test))
     info["entries"] = int(X_train.size)
     if hasattr(model, "duality_gap_"):
         info |= {"objective": float(model.objective_), "gap": float(model.duality_gap_),
@@ -121,7 +121,7 @@ def table(results: dict) -> list[str]:
                 note += f" {r['convergence_warnings']} ConvergenceWarning(s)"
             lines.append(
                 f"{dataset + '/' + label:<44}{fmt(r.get('seconds'), '9.2f')}"
-                f"{fmt(ratio, '7.1f')}{fmt(r.get('score'), '8.4f')}"
+                f"{fmt(ratio, '7.1f')}{fmt(r.get('test_score'), '8.4f')}"
                 f"{fmt(r.get('objective'), '11.6f')}{fmt(r.get('gap'), '9.1e')}"
                 f"{fmt(r.get('neurons'), '8d')}{fmt(r.get('patterns'), '9d')}  {note.strip()}")
     return lines
