@@ -58,8 +58,8 @@ def run(name: str, label: str) -> dict:
     convex = dict(random_state=0, **settings["convex"])
     if label == "GridSearchCV(ConvexBNClassifier)":
         # the CV estimator's grid, computed (as it does) from alpha_max of the data
-        grid = ConvexBNClassifierCV(**convex)._grid(
-            ConvexBNClassifierCV(**convex)._plain_estimator(), X_train, y_train, None)
+        search = ConvexBNClassifierCV(**convex)
+        grid = search._grid(float(search.spectral_power), X_train, y_train, None)
         kwargs = {k: v for k, v in convex.items() if k not in ("alphas", "eps")}
         model = GridSearchCV(ConvexBNClassifier(**kwargs), {"alpha": list(grid)}, cv=folds)
     else:
