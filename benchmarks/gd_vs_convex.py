@@ -97,7 +97,7 @@ def run(name: str, epochs: int, seeds: int) -> dict:
     X, y, Convex, GD, loss = problem(name)
     rows = {}
     for tol in (1e-6, 1e-2):
-        model = Convex(alpha=ALPHA, tol=tol, random_state=0, **loss)
+        model = Convex(alpha=ALPHA, tol=tol, init=None, random_state=0, **loss)
         seconds, converged = timed_fit(model, X, y)
         rows[f"convex tol={tol:g}"] = {
             "seconds": seconds, "objective": model.objective_, "converged": converged,
@@ -171,15 +171,15 @@ def run_patterns(name: str, width: int, rounds: int, n_patterns: int,
     seed = fitted["GD lbfgs neuron_outputs=one" if name != "regression"
                   else "GD lbfgs neuron_outputs=all"]
     record(f"convex random P={n_patterns}",
-           Convex(alpha=ALPHA, n_patterns=n_patterns, random_state=0, **loss))
+           Convex(alpha=ALPHA, n_patterns=n_patterns, init=None, random_state=0, **loss))
     record("convex GD patterns", Convex(alpha=ALPHA, n_patterns=0, init=seed,
                                         random_state=0, **loss))
     record(f"convex GD patterns + search {rounds}",
            Convex(alpha=ALPHA, n_patterns=0, init=seed, pattern_search=rounds,
                   random_state=0, **loss))
     record(f"convex random P={n_patterns} + search {rounds}",
-           Convex(alpha=ALPHA, n_patterns=n_patterns, pattern_search=rounds, random_state=0,
-                  **loss))
+           Convex(alpha=ALPHA, n_patterns=n_patterns, pattern_search=rounds, init=None,
+                  random_state=0, **loss))
     record(f'convex init="gd" + random P={n_patterns}',
            Convex(alpha=ALPHA, n_patterns=n_patterns, init="gd", random_state=0, **loss))
     return {"rows": rows, "width": width}

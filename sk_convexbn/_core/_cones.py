@@ -193,9 +193,14 @@ class _ActiveSet:
 
 
 def bytes_per_cone(n_samples: int, n_columns: int, itemsize: int) -> int:
-    """Memory a projection of :func:`project_onto_cones` takes per cone, about."""
+    """Memory a projection of :func:`project_onto_cones` takes per cone, about.
+
+    Per row: the signs (twice), constraint values, margins and their temporaries; per
+    slot: its row, its Gram row and the least-squares solve's copies of the Gram
+    matrix (measured: 268 KB per cone for 1,437 rows and 64 columns; this gives 260).
+    """
     width = n_columns + 1
-    return itemsize * (3 * n_samples + width * (n_columns + width + 3))
+    return itemsize * (8 * n_samples + width * (n_columns + 4 * width))
 
 
 def _start_active_set(cones: _Cones, support: ConeSupport | None) -> _ActiveSet:
@@ -311,7 +316,7 @@ def _enter(cones: _Cones, state: _ActiveSet, grow: torch.Tensor, rows: torch.Ten
     slot = torch.argmax((~state.member[grow]).to(torch.int8), dim=1)
     state.index[grow, slot] = rows
     state.member[grow, slot] = True
-    a = cones.Z[rows] * cones.signs_t[grow, rows][:, None]
+    a = cones.rows(grow, rows[:, None])[:, 0]
     state.rows[grow, slot] = a
     inner = (state.rows[grow] @ a[:, :, None])[:, :, 0]
     state.gram[grow, slot, :] = inner

@@ -21,8 +21,8 @@ from ._progress import CallbackSupportMixin, FitProgress
 from ._regression import BNRegressorMixin
 
 
-#: ``init="gd"``: width and epoch budget of the gradient-descent run whose neurons'
-#: patterns join the program (on the 2,000 x 50 regression of the benchmarks, such a
+#: ``init="gd"`` (and "auto" on large data): width and epoch budget of the
+#: gradient-descent run whose neurons' patterns join the program (on the 2,000 x 50 regression of the benchmarks, such a
 #: run takes seconds and its patterns bring the convex optimum below gradient
 #: descent's J, 29 times below the optimum over 100 random patterns).
 GD_WIDTH = 100
@@ -38,7 +38,8 @@ GD_PATIENCE = 50
 #: on digits (92 K entries) and the 2,000 x 50 regression (80 K) the seed's patterns
 #: gave a higher held-out score and a lower J than 100 random ones (digits in 0.6 times
 #: the time, the regression in 1.8 times); on iris, wine and breast_cancer (at most
-#: 14 K) the same accuracy in 2-3 times the time.
+#: 14 K) the same accuracy in 2-3 times the time. Unmeasured on tall, narrow data
+#: (many rows, few features), where random patterns may already cover what matters.
 AUTO_GD_ENTRIES = 50_000
 
 #: Warning of a fit whose network has no neuron (the CV paths start there on purpose).
@@ -119,7 +120,8 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
 
     def _program(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
         """Validate the data and build the convex program: the sampled patterns and a
-        fitted ``init``'s, no training (``init="gd"`` seeds it in :meth:`_seeded`).
+        fitted ``init``'s, no training (a gradient-descent seed, ``init="gd"`` or
+        "auto" on large data, joins in :meth:`_seeded`).
 
         ``alpha`` and ``spectral_power`` default to the estimator's (the CV estimators
         pass the grid's). Returns the program, the solver's validated options and the
@@ -142,21 +144,28 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
     def _power(self, spectral_power):
         return self.spectral_power if spectral_power is None else spectral_power
 
-    def _seeds_with_gd(self, X) -> bool:
-        """Whether the program gets a gradient-descent run's patterns (``init`` "gd",
-        or "auto" on data of at least ``AUTO_GD_ENTRIES`` entries)."""
-        if not isinstance(self.init, str):
-            return False
-        return self.init == "gd" or X.shape[0] * X.shape[1] >= AUTO_GD_ENTRIES
+    def _resolved_init(self, X):
+        """``init`` with "auto" decided for ``X``: "gd" from ``AUTO_GD_ENTRIES`` entries
+        on (unless every pattern is enumerated), None below."""
+        if not (isinstance(self.init, str) and self.init == "auto"):
+            return self.init
+        large = X.shape[0] * X.shape[1] >= AUTO_GD_ENTRIES
+        return "gd" if large and self.n_patterns != "all" else None
 
-    def _seeded(self, program, data, *, spectral_power=None):
+    def _seeded(self, program, data, *, spectral_power=None, seed=None):
         """The program with the patterns of a short gradient-descent run of its J added
         (full-batch Adam, ``GD_WIDTH`` neurons feeding one output each, at most
-        ``GD_EPOCHS`` epochs, stopped by ``GD_TOL`` and ``GD_PATIENCE``) where
-        :meth:`_seeds_with_gd`; the program itself otherwise."""
+        ``GD_EPOCHS`` epochs, stopped by ``GD_TOL`` and ``GD_PATIENCE``) where ``init``
+        resolves to "gd", and that run's network; the program and None otherwise.
+
+        ``seed``, an earlier run's network on the same features (``warm_start``), is
+        used instead of a new run.
+        """
         X, Y, sample_weight, loss_name = data
-        if not self._seeds_with_gd(X):
-            return program
+        if self._resolved_init(X) != "gd":
+            return program, None
+        if seed is not None and seed.hidden_weights.shape[0] == X.shape[1]:
+            return program.with_gates(program.gates_of(seed)), seed
         with warnings.catch_warnings():  # a seed: the convex certificate is what counts
             warnings.simplefilter("ignore", ConvergenceWarning)
             seed = fit_gd_network(
@@ -166,7 +175,7 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
                 device=self.device, fit_intercept=bool(self.fit_intercept),
                 n_components=self.n_components, spectral_power=self._power(spectral_power),
                 n_neurons=GD_WIDTH, neuron_outputs="one")
-        return program.with_gates(program.gates_of(seed.network))
+        return program.with_gates(program.gates_of(seed.network)), seed.network
 
     def _named_solver(self, program):
         """The solver of ``solver``: the ``"auto"`` rule's choice, or the one named."""
@@ -176,19 +185,20 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         """:meth:`_named_solver`, for a program that has patterns to solve over."""
         if program.n_patterns == 0 and not self.pattern_search:
             raise ValueError(
-                "the program has no activation pattern: use n_patterns >= 1, init= a "
-                "fitted network, or pattern_search >= 1."
+                "the program has no activation pattern: use n_patterns >= 1, init=\"gd\" "
+                "or a fitted network, or pattern_search >= 1."
             )
         return self._named_solver(program)
 
-    def _prepare(self, X, y, sample_weight, *, alpha=None, spectral_power=None):
-        """The seeded program, its solver and the solve request of this estimator."""
+    def _prepare(self, X, y, sample_weight, *, alpha=None, spectral_power=None, seed=None):
+        """The seeded program, its solver, the solve request of this estimator and the
+        seed network (None without one; ``seed`` is reused, see :meth:`_seeded`)."""
         program, options, data = self._program(X, y, sample_weight, alpha=alpha,
                                                spectral_power=spectral_power)
-        program = self._seeded(program, data, spectral_power=spectral_power)
+        program, seed = self._seeded(program, data, spectral_power=spectral_power, seed=seed)
         request = SolveRequest(options, max_iter=self.max_iter, tol=self.tol,
                                device=resolve_device(self.device), verbose=self.verbose)
-        return program, self._solver_for(program), request
+        return program, self._solver_for(program), request, seed
 
     def _alpha_max(self, X, y, sample_weight, *, spectral_power=None) -> float:
         """The one ``alpha_max`` rule (see :func:`sk_convexbn.alpha_max`): the program
@@ -217,7 +227,11 @@ class _ConvexBNBase(CallbackSupportMixin, BNNetworkMixin, BaseEstimator):
         """
         resolve_device(self.device)  # fail early on an unavailable device
         clear_fitted_state(self)  # no attribute of an earlier fit survives (warm state is private)
-        program, solver, request = self._prepare(X, y, sample_weight)
+        # warm starts along alpha keep the first fit's seed: a new seed run would change
+        # the patterns, and the warm state applies only to the same patterns
+        seed = getattr(self, "_warm_seed", None) if self.warm_start else None
+        program, solver, request, seed = self._prepare(X, y, sample_weight, seed=seed)
+        self._warm_seed = seed if self.warm_start else None
         progress = FitProgress.start(self, program.rows, program.targets,
                                      program.sample_weight)
         request.progress = progress.reporter("iteration")
@@ -296,7 +310,8 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         the seed's patterns raised the held-out R² of a 2,000 x 50 regression from
         0.74 to 0.97 (in 1.8 times the time) and the accuracy on digits from 0.964 to
         0.978 (in 0.6 times the time), while on small data sets they gave the same
-        accuracy in 2-3 times the time.
+        accuracy in 2-3 times the time (not measured on tall, narrow data: with few
+        features, random patterns may suffice; ``n_patterns="all"`` skips the seed).
         None uses the ``n_patterns`` random patterns only.
     pattern_search : int, default=0
         Rounds of pattern generation from the dual: after each solve, a local search
@@ -349,7 +364,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
     warm_start : bool, default=False
         When refitting on the same data and patterns (e.g. along a path of
         ``alpha``), start from the previous fit's solution (the working set and its
-        blocks, kept on the estimator).
+        blocks, kept on the estimator). A gradient-descent seed (``init="gd"``, or
+        "auto" on large data) is then trained once: refits reuse its network, so
+        that the patterns stay the same.
     device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
         Where the working-set solver computes (``"auto"``: CUDA when
         available). Fitted arrays are NumPy whatever the device.
@@ -546,7 +563,9 @@ class ConvexBNClassifier(BNClassifierMixin, ClassifierMixin, _ConvexBNBase):
     tol : float, default=1e-6
         Relative duality gap at which the iterative solvers stop.
     warm_start : bool, default=False
-        Start from the previous fit's solution when refitting on the same data.
+        Start from the previous fit's solution when refitting on the same data (a
+        gradient-descent seed is trained once and reused, see
+        :class:`ConvexBNRegressor`).
     device : {"cpu", "cuda", "cuda:N", "auto"}, default="cpu"
         Where the iterative solvers compute; fitted arrays are NumPy.
     random_state : int, RandomState instance or None, default=None

@@ -68,8 +68,8 @@ def _scored_path(template, X, y, sample_weight, train, test, alphas, scorer, pro
     weights = None if sample_weight is None else sample_weight[train]
     # built at the path's smallest alpha (what a GD seed run trains at); each
     # grid point solves it at its own alpha
-    program, solver, request = template._prepare(X[train], y[train], weights,
-                                                 alpha=alphas[-1])
+    program, solver, request, _ = template._prepare(X[train], y[train], weights,
+                                                    alpha=alphas[-1])
     request.verbose = max(0, template.verbose - 1)
     scores = []
     for k, fit in enumerate(fit_path(program, solver, request, alphas,
@@ -106,6 +106,11 @@ class _ConvexBNCVMixin:
             return np.sort(np.unique(alphas))[::-1]
         # the top of the grid by the alpha_max rule: the sampled patterns and a fitted
         # init's, not a GD seed run's, which has no alpha to train at yet
+        if self.n_patterns == 0 and (self.init is None or isinstance(self.init, str)):
+            raise ValueError(
+                "with n_patterns=0 the grid has no top: alpha_max covers the sampled "
+                "patterns and a fitted init's, not a gradient-descent seed's. Pass the "
+                "grid as alphas=[...], n_patterns >= 1 or init= a fitted network.")
         top = self._plain_estimator().set_params(spectral_power=power)
         largest = top._alpha_max(X, y, sample_weight)
         if not largest > 0:  # targets constant: every alpha gives the empty network
@@ -124,6 +129,9 @@ class _ConvexBNCVMixin:
             raise ValueError("spectral_power must be a nonnegative float or a non-empty list "
                              f"of them; got {self.spectral_power!r}.")
         grids = [self._grid(float(p), X_valid, y, weights) for p in powers]
+        # "auto" decided once, on all the data: the folds (smaller) and the refit
+        # fit the same kind of model
+        init = plain._resolved_init(X_valid)
         splits = list(check_cv(self.cv, y, classifier=is_classifier(self)).split(X_valid, y))
         scorer = check_scoring(plain, scoring=self.scoring)
         progress = FitProgress.start(self, X_valid, y, sample_weight,
@@ -132,7 +140,8 @@ class _ConvexBNCVMixin:
         paths = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path)(
                 # not clone(): it would replace a fitted init by an unfitted copy
-                self._plain_estimator().set_params(spectral_power=float(powers[i])),
+                self._plain_estimator().set_params(spectral_power=float(powers[i]),
+                                                   init=init),
                 X_valid, y, weights,
                 *splits[j], grids[i], scorer,
                 progress.subtask(f"path spectral_power={powers[i]:g} fold {j}",
@@ -158,16 +167,16 @@ class _ConvexBNCVMixin:
                   + f": mean score {self.best_score_:.4g} over {len(splits)} folds"
                   + ("; refit on all the data" if self.refit else ""))
         if self.refit:
-            self._refit(X_valid, y, weights)
+            self._refit(X_valid, y, weights, init)
             progress.step("refit", alpha=self.alpha_, spectral_power=self.spectral_power_,
                           objective=self.objective_, duality_gap=self.duality_gap_)
         progress.end(alpha=self.alpha_, spectral_power=self.spectral_power_,
                      score=self.best_score_)
         return self
 
-    def _refit(self, X, y, sample_weight):
+    def _refit(self, X, y, sample_weight, init):
         """A plain fit at the chosen grid point, whose fitted attributes become ours."""
-        refit = self._plain_estimator().set_params(alpha=self.alpha_,
+        refit = self._plain_estimator().set_params(alpha=self.alpha_, init=init,
                                                    spectral_power=self.spectral_power_)
         refit._fit_convex(X, y, sample_weight, label=f"{type(self).__name__} refit")
         for name, value in vars(refit).items():
@@ -259,13 +268,13 @@ class ConvexBNRegressorCV(_ConvexBNCVMixin, ConvexBNRegressor):
     duality gap ``tol`` as a cold fit. Two settings make a path differ from cold fits:
     ``pattern_search`` (the patterns generated at larger ``alpha`` stay in the program
     for the smaller ones) and a gradient-descent seed (``init="gd"``, or ``"auto"`` on
-    large data: one seed run per path, at its smallest ``alpha``; ``alpha_max`` comes
-    from the sampled patterns alone). The largest
-    ``alpha`` wins ties within one ``spectral_power``; across them, the first listed. An
-    int ``random_state`` gives each fold the patterns a plain fit on its rows would
-    draw, so the result is the same as a :class:`~sklearn.model_selection.GridSearchCV`
-    over ``alpha``. ``fit`` takes no ``groups``: pass the splits as ``cv`` for grouped
-    folds.
+    large data, decided once on all the data for the folds and the refit: one seed
+    run per path, at its smallest ``alpha``; ``alpha_max`` comes from the sampled
+    patterns alone). The largest ``alpha`` wins ties within one ``spectral_power``;
+    across them, the first listed. An int ``random_state`` gives each fold the
+    patterns a plain fit on its rows would draw, so that without a seed the result is
+    the same as a :class:`~sklearn.model_selection.GridSearchCV` over ``alpha``.
+    ``fit`` takes no ``groups``: pass the splits as ``cv`` for grouped folds.
 
     Examples
     --------

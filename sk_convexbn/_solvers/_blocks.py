@@ -83,11 +83,12 @@ class BlockView:
     def block_gradients(self, G: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:
         """``sigma_b Z^T D_p(b) G_c(b)`` for the blocks ``ids`` (all blocks if None), (K, n_ids).
 
-        Per block when there are fewer blocks than patterns times outputs (the working
-        set), per pattern and output otherwise (the screen of every block).
+        Per block for at most as many blocks as patterns (the working set: its
+        ``(n_samples, len(ids))`` arrays are no larger than the patterns'), per pattern
+        and output otherwise (the screen of every block).
         """
         P = self.patterns.shape[1]
-        if ids is not None and ids.numel() < P * self.n_outputs:
+        if ids is not None and ids.numel() <= P:
             return (self.Z.T @ (self.masks(ids) * G[:, self.output[ids]])) * self.sign[ids]
         per_pattern = torch.empty((self.K, self.n_outputs, P), dtype=self.dtype,
                                   device=self.device)

@@ -134,3 +134,28 @@ def test_verbose_prints_a_line_per_fold_and_alpha_and_the_choice(capsys):
     refit = [line for line in lines if line.startswith("[ConvexBNClassifierCV refit]")]
     assert len(refit) == 2 and "objective=" in refit[-1]
     assert not any(" gap -" in line for line in lines)
+
+
+def test_init_auto_is_decided_once_on_all_the_data(regression, monkeypatch):
+    # above the threshold on all the data, below it on each training fold: the folds
+    # and the refit all get the seed's patterns, as with init="gd"
+    from sk_convexbn._estimators import _convex
+
+    X, y = regression
+    monkeypatch.setattr(_convex, "AUTO_GD_ENTRIES", X.size)
+    params = dict(alphas=3, n_patterns=10, cv=2, random_state=0)
+    auto = ConvexBNRegressorCV(**params).fit(X, y)
+    gd = ConvexBNRegressorCV(init="gd", **params).fit(X, y)
+    plain = ConvexBNRegressorCV(init=None, **params).fit(X, y)
+    np.testing.assert_array_equal(auto.scores_, gd.scores_)
+    assert auto.n_patterns_ == gd.n_patterns_ > plain.n_patterns_
+    assert not np.array_equal(auto.scores_, plain.scores_)
+
+
+def test_n_patterns_0_with_a_gd_seed_needs_an_explicit_grid(regression):
+    X, y = regression
+    with pytest.raises(ValueError, match="alphas="):
+        ConvexBNRegressorCV(init="gd", n_patterns=0, alphas=3, cv=2).fit(X, y)
+    model = ConvexBNRegressorCV(init="gd", n_patterns=0, alphas=[0.1, 0.03], cv=2,
+                                random_state=0).fit(X, y)
+    assert model.n_patterns_ > 0

@@ -124,3 +124,16 @@ def test_init_auto_seeds_with_gd_from_the_size_threshold_on(rng, monkeypatch):
         auto = ConvexBNRegressor(alpha=1e-2, n_patterns=5, random_state=0).fit(X, y)
         assert auto.n_patterns_ == fits[same_as].n_patterns_
         assert auto.objective_ == fits[same_as].objective_
+
+
+def test_warm_start_keeps_the_first_seed_so_the_warm_state_applies(rng):
+    X = rng.standard_normal((60, 3))
+    y = np.abs(X[:, 0]) - X[:, 1]
+    model = ConvexBNRegressor(alpha=3e-2, n_patterns=5, init="gd", warm_start=True,
+                              random_state=0).fit(X, y)
+    seed, patterns = model._warm_seed, model._warm_state.patterns
+    cold = ConvexBNRegressor(alpha=1e-2, n_patterns=5, init=None, random_state=0)
+    model.set_params(alpha=1e-2).fit(X, y)
+    assert model._warm_seed is seed  # no second seed run
+    np.testing.assert_array_equal(model._warm_state.patterns, patterns)
+    assert model.n_patterns_ > cold.fit(X, y).n_patterns_  # the seed's patterns are in

@@ -1,5 +1,7 @@
 """The working-set solver against the exact CVXPY reference; its certificate and its screen."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -91,24 +93,50 @@ def test_max_iter_warns_with_the_gap_reached():
     assert solution.status == "max_iter" and solution.certificate >= 0.0
 
 
-def test_a_stalled_solve_stops_early_and_says_so():
-    # separable classes weighted 1e7 : 1 at an alpha ten decades below alpha_max: the
-    # certified gap stops shrinking (round-off) while nothing enters the working set
+def test_a_stalled_solve_stops_early_and_says_so(monkeypatch):
+    # certified rounds in which nothing enters, Newton converges and the gap does not
+    # shrink (made so here: round-off decides when it happens on real programs)
+    from sk_convexbn._program import SolveStatus
+    from sk_convexbn._solvers._working_set import _solver
+
+    real = _solver._check_round
+
+    def stuck(view, active, b, supports):
+        check = real(view, active, b, supports)
+        if not check.certified:
+            return check
+        return check._replace(gap=0.5, entering=torch.zeros_like(check.entering))
+
+    monkeypatch.setattr(_solver, "_check_round", stuck)
+    with pytest.warns(ConvergenceWarning, match="stalled"):
+        solution, _ = solve_working_set(make_case(**CASES["regression"]), max_iter=100)
+    assert solution.status is SolveStatus.STALLED and solution.n_iter < 20  # of 100
+
+
+def test_an_ill_conditioned_fit_stops_early_certified_or_stalled():
+    # separable classes weighted 1e7 : 1 at an alpha ten decades below alpha_max:
+    # round-off limits the certified gap. Depending on the rounding of the process
+    # (measured: the same fit converges to 1.5e-7 after other tests and stalls at 0.22
+    # alone), the solver either certifies the tolerance or stops as stalled and says
+    # so; it never runs on to max_iter.
     from sklearn.datasets import make_blobs
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
-
-    from sk_convexbn import ConvexBNClassifier
 
     X, y = make_blobs(centers=3, random_state=0, cluster_std=20)
     X, _, y, _ = train_test_split(X, y, test_size=0.5, random_state=0)
     X = StandardScaler().fit_transform(X)[:25]
     model = ConvexBNClassifier(alpha=9.5e-10, n_patterns=5, max_iter=200, random_state=0,
                                class_weight={0: 1000, 1: 1e-4, 2: 1e-4})
-    with pytest.warns(ConvergenceWarning, match="stalled"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
         model.fit(X, y[:25])
-    assert model.n_iter_ < 200 and model.duality_gap_ > model.tol
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert model.n_iter_ < 50
+    if model.duality_gap_ > model.tol:
+        assert len(messages) == 1 and "stalled" in messages[0]
+    else:
+        assert not messages
 
 
 def test_verbose_prints_each_round_with_its_gap_and_the_result(rng, capsys):
@@ -145,3 +173,14 @@ def test_newton_on_the_faces_stops_at_once_at_an_optimal_point():
     after = view.objective(view.outputs(active.ids, active.U) + b, active.U)
     assert report.converged and report.steps <= 2
     assert after <= before * (1 + 1e-12)
+
+
+def test_block_gradients_per_block_equal_those_per_pattern_and_output():
+    program = make_case(**CASES["softmax"])  # three outputs: blocks of several outputs
+    view = BlockView(program, torch.device("cpu"), torch.float64)
+    G = torch.as_tensor(np.random.default_rng(0).standard_normal((view.n, view.n_outputs)))
+    every = view.block_gradients(G)
+    ids = torch.tensor([0, view.n_blocks - 1, 3, 3])
+    assert ids.numel() <= program.n_patterns  # the per-block path
+    np.testing.assert_allclose(view.block_gradients(G, ids), every[:, ids], rtol=1e-12,
+                               atol=1e-12 * float(every.abs().max()))
