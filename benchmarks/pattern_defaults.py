@@ -26,7 +26,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _report import fmt, load_results, run_rows, save_table, timed_fit  # noqa: E402
@@ -41,13 +40,10 @@ def _split(name):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    if name == "regression 2000x50":  # solver_comparison.py's problem b
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((2000, 50)) @ np.diag(np.geomspace(3.0, 0.1, 50))
-        directions = rng.standard_normal((50, 5))
-        y = (np.maximum(X @ directions, 0.0) @ rng.standard_normal(5)
-             + 0.1 * rng.standard_normal(2000))
-        return train_test_split(X, y, test_size=0.2, random_state=0)
+    if name == "regression 2000x50":
+        from solver_comparison import regression_2000x50
+
+        return train_test_split(*regression_2000x50(), test_size=0.2, random_state=0)
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.2, stratify=y, random_state=0)

@@ -50,6 +50,16 @@ NAME = "solver_comparison"
 ALPHA = {"a": 1e-3, "b": 1e-3, "c": 1e-3, "d": 1e-3}
 
 
+def regression_2000x50() -> tuple[np.ndarray, np.ndarray]:
+    """Problem b's data: 2,000 rows, 50 features of decaying scale, a target made by five
+    ReLU units plus noise (raw scale)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 50)) @ np.diag(np.geomspace(3.0, 0.1, 50))
+    directions = rng.standard_normal((50, 5))
+    y = np.maximum(X @ directions, 0.0) @ rng.standard_normal(5) + 0.1 * rng.standard_normal(2000)
+    return X, y
+
+
 def build_problem(name: str, cifar: str | None = None):
     """The program of a benchmark problem (and raw data for the MLP yardstick)."""
     from sklearn.datasets import load_digits
@@ -65,10 +75,7 @@ def build_problem(name: str, cifar: str | None = None):
         X = StandardScaler().fit_transform(X)
         Y = np.eye(10)[y]
     elif name == "b":
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((2000, 50)) @ np.diag(np.geomspace(3.0, 0.1, 50))
-        directions = rng.standard_normal((50, 5))
-        y = np.maximum(X @ directions, 0.0) @ rng.standard_normal(5) + 0.1 * rng.standard_normal(2000)
+        X, y = regression_2000x50()
         Y = ((y - y.mean()) / y.std())[:, None]
     elif name == "d":
         rng = np.random.default_rng(0)
