@@ -26,7 +26,6 @@ import json
 import sys
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).parent))
 from _report import fmt, load_results, run_rows, save_table, timed_fit  # noqa: E402
 
