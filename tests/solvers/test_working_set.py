@@ -184,3 +184,31 @@ def test_block_gradients_per_block_equal_those_per_pattern_and_output():
     assert ids.numel() <= program.n_patterns  # the per-block path
     np.testing.assert_allclose(view.block_gradients(G, ids), every[:, ids], rtol=1e-12,
                                atol=1e-12 * float(every.abs().max()))
+
+
+def test_dense_and_conjugate_gradient_newton_steps_agree(monkeypatch):
+    # the coupled (softmax) Newton system: formed whole below DENSE_COUPLED variables,
+    # by conjugate gradients above; the same step either way
+    from sk_convexbn._solvers._working_set import _newton
+
+    program = make_case(**{**CASES["softmax"], "alpha": 3e-3})
+    _, state = solve_working_set(program)
+    view = BlockView(program, torch.device("cpu"), torch.float64)
+    active = _newton.ActiveBlocks(torch.as_tensor(state.ids(program)),
+                                  torch.as_tensor(state.blocks),
+                                  [torch.as_tensor(f) for f in state.faces])
+    faces = _newton._Faces(view, active)
+    moved = torch.as_tensor(state.intercept) + torch.tensor([0.3, -0.2, 0.1])  # off the optimum
+    system = _newton._face_system(view, active, faces.bases, moved)
+    dense = _newton._newton_step(view, system)
+    monkeypatch.setattr(_newton, "DENSE_COUPLED", 0)
+    iterative = _newton._newton_step(view, system)
+    assert dense.numel() > 10 and float(dense.abs().max()) > 0
+
+    def centred(step):  # the softmax does not see a common shift of the intercepts
+        step = step.clone()
+        step[-3:] -= step[-3:].mean()
+        return step
+
+    np.testing.assert_allclose(centred(iterative), centred(dense), rtol=1e-6,
+                               atol=1e-8 * float(dense.abs().max()))
