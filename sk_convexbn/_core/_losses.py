@@ -85,7 +85,9 @@ class Loss:
             # all-ones direction of the softmax); the clamp is a trust region.
             ridge = (eps * (1.0 + float(hess.diagonal().max()))) * torch.eye(
                 hess.shape[0], dtype=hess.dtype, device=hess.device)
-            step = torch.linalg.solve(hess + ridge, grad)
+            step, info = torch.linalg.solve_ex(hess + ridge, grad)
+            if int(info):  # the ridge lost in round-off (saturated rows): least squares
+                step = torch.linalg.lstsq(hess + ridge, grad[:, None]).solution[:, 0]
             b = b - torch.clamp(step, -10.0, 10.0)
         return b
 

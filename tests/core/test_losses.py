@@ -89,3 +89,15 @@ def test_make_loss_picks_by_name_and_outputs():
     assert make_loss("squared_error", 1).quadratic and not make_loss("log_loss", 1).quadratic
     with pytest.raises(ValueError, match="'squared_error' or 'log_loss'"):
         make_loss("hinge", 1)
+
+
+def test_optimal_intercept_when_the_ridged_hessian_is_singular_in_round_off(monkeypatch):
+    # along the softmax's all-ones direction the Hessian is zero and the ridge (eps
+    # relative) can vanish in round-off (met on an iris fit): least squares take over
+    loss = SoftmaxLoss()
+    F, Y, c = _data(loss, n=40, seed=3)
+    real = torch.linalg.solve_ex
+    monkeypatch.setattr(torch.linalg, "solve_ex",
+                        lambda A, B: (real(A, B)[0], torch.ones((), dtype=torch.int32)))
+    b = loss.optimal_intercept(F, Y, c, torch.zeros(F.shape[1], dtype=F.dtype))
+    assert float((c @ loss.row_gradients(F + b, Y)).abs().max()) < 1e-10
