@@ -36,9 +36,9 @@ GD_PATIENCE = 50
 #: ``init="auto"`` seeds with gradient descent from this many entries of ``X``
 #: (n_samples x n_features) on. Measured (benchmarks/baselines.py, pattern_defaults.py):
 #: on digits (92 K entries) and the 2,000 x 50 regression (80 K) the seed's patterns
-#: gave a higher held-out score and a lower J than 100 random ones (digits in 0.6 times
-#: the time, the regression in 1.8 times); on iris, wine and breast_cancer (at most
-#: 14 K) the same accuracy in 2-3 times the time. Unmeasured on tall, narrow data
+#: gave a higher held-out score and a lower J than 100 random ones (digits in 0.45 times
+#: the time, the regression in 1.6 times); on iris, wine and breast_cancer (at most
+#: 14 K) the same accuracy in 2-4 times the time. Unmeasured on tall, narrow data
 #: (many rows, few features), where random patterns may already cover what matters.
 AUTO_GD_ENTRIES = 50_000
 
@@ -308,9 +308,9 @@ class ConvexBNRegressor(BNRegressorMixin, RegressorMixin, _ConvexBNBase):
         than random ones (see the benchmarks). ``"auto"`` is ``"gd"`` when ``X`` has
         at least 50,000 entries (n_samples x n_features) and None below: measured,
         the seed's patterns raised the held-out R² of a 2,000 x 50 regression from
-        0.74 to 0.97 (in 1.8 times the time) and the accuracy on digits from 0.964 to
-        0.978 (in 0.6 times the time), while on small data sets they gave the same
-        accuracy in 2-3 times the time (not measured on tall, narrow data: with few
+        0.74 to 0.97 (in 1.6 times the time) and the accuracy on digits from 0.964 to
+        0.978 (in 0.45 times the time), while on small data sets they gave the same
+        accuracy in 2-4 times the time (not measured on tall, narrow data: with few
         features, random patterns may suffice; ``n_patterns="all"`` skips the seed).
         None uses the ``n_patterns`` random patterns only.
     pattern_search : int, default=0
