@@ -238,6 +238,8 @@ class _SortedColumns:
         The variables of output 0 first, then of output 1, ...
     sizes : list of int
         Variables per output.
+    output : LongTensor of shape (n_variables,)
+        The output each sorted variable feeds.
     matrix : Tensor of shape (n_samples, n_variables)
         ``Mt``'s columns in that order.
     groups : tuple of Tensor
@@ -254,6 +256,7 @@ class _SortedColumns:
 
     order: torch.Tensor
     sizes: list
+    output: torch.Tensor
     matrix: torch.Tensor
     groups: tuple
     block: torch.Tensor
@@ -276,7 +279,8 @@ def _sort_columns(view: BlockView, system: _FaceSystem) -> _SortedColumns:
     zhat[neuron] = system.zhat[order[neuron]]
     weight = torch.zeros(order.numel(), dtype=dtype, device=device)
     weight[neuron] = view.alpha / system.norms[block[neuron]]
-    return _SortedColumns(order, sizes, matrix, groups, block, neuron, zhat, weight)
+    return _SortedColumns(order, sizes, system.out_t[order], matrix, groups, block, neuron,
+                          zhat, weight)
 
 
 def _penalty_curvature(cols: _SortedColumns, sl: slice) -> torch.Tensor:
@@ -309,14 +313,12 @@ def _coupled_hessian(view: BlockView, cols: _SortedColumns, row_hessians: torch.
     one product per output, ``n m^2`` flops in all; ridged as :func:`_block_solver`
     and :func:`_coupled_product` do.
     """
-    A, out = cols.matrix, torch.repeat_interleave(
-        torch.arange(len(cols.sizes), device=cols.matrix.device),
-        torch.tensor(cols.sizes, device=cols.matrix.device))
+    A = cols.matrix
     H = torch.empty((A.shape[1], A.shape[1]), dtype=A.dtype, device=A.device)
     first = 0
     for k, Mk in enumerate(cols.groups):
         sl = slice(first, first + Mk.shape[1])
-        H[:, sl] = (A * row_hessians[:, out, k]).T @ Mk
+        H[:, sl] = (A * row_hessians[:, cols.output, k]).T @ Mk
         first = sl.stop
     H += _penalty_curvature(cols, slice(None))
     scale = float(H.diagonal().max()) if H.numel() else 1.0
