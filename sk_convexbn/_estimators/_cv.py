@@ -107,10 +107,14 @@ class _ConvexBNCVMixin:
         # the top of the grid by the alpha_max rule: the sampled patterns and a fitted
         # init's, not a GD seed run's, which has no alpha to train at yet
         if self.n_patterns == 0 and (self.init is None or isinstance(self.init, str)):
+            # patterns only from a seed or a search (an explicit grid works) or none at all
+            found = self.pattern_search or self._plain_estimator()._resolved_init(X) == "gd"
             raise ValueError(
                 "with n_patterns=0 the grid has no top: alpha_max covers the sampled "
-                "patterns and a fitted init's, not a gradient-descent seed's. Pass the "
-                "grid as alphas=[...], n_patterns >= 1 or init= a fitted network.")
+                "patterns and a fitted init's only. "
+                + ("Pass the grid as alphas=[...]" if found
+                   else "The program has no activation pattern")
+                + ", or use n_patterns >= 1 or init= a fitted network.")
         top = self._plain_estimator().set_params(spectral_power=power)
         largest = top._alpha_max(X, y, sample_weight)
         if not largest > 0:  # targets constant: every alpha gives the empty network

@@ -156,6 +156,8 @@ def test_n_patterns_0_with_a_gd_seed_needs_an_explicit_grid(regression):
     X, y = regression
     with pytest.raises(ValueError, match="alphas="):
         ConvexBNRegressorCV(init="gd", n_patterns=0, alphas=3, cv=2).fit(X, y)
+    with pytest.raises(ValueError, match="no activation pattern"):  # no seed on small data
+        ConvexBNRegressorCV(n_patterns=0, alphas=3, cv=2).fit(X, y)
     model = ConvexBNRegressorCV(init="gd", n_patterns=0, alphas=[0.1, 0.03], cv=2,
                                 random_state=0).fit(X, y)
     assert model.n_patterns_ > 0
