@@ -101,3 +101,35 @@ def test_optimal_intercept_when_the_ridged_hessian_is_singular_in_round_off(monk
                         lambda A, B: (real(A, B)[0], torch.ones((), dtype=torch.int32)))
     b = loss.optimal_intercept(F, Y, c, torch.zeros(F.shape[1], dtype=F.dtype))
     assert float((c @ loss.row_gradients(F + b, Y)).abs().max()) < 1e-10
+
+
+def test_intercept_derivatives_are_the_sums_of_the_rows():
+    # the softmax's Hessian carries (tr H / C) 1 1^T / C more: the direction along
+    # which the loss is constant, orthogonal to the gradient (the step is unchanged)
+    for loss in LOSSES:
+        F, Y, c = _data(loss, n=30, seed=1)
+        grad, hess = loss.intercept_derivatives(F, Y, c)
+        expected = torch.einsum("i,ijk->jk", c, loss.row_hessians(F, Y))
+        if isinstance(loss, SoftmaxLoss):
+            C = F.shape[1]
+            expected = expected + expected.trace() / C**2
+            assert abs(float(grad.sum())) < 1e-15
+        torch.testing.assert_close(grad, c @ loss.row_gradients(F, Y))
+        torch.testing.assert_close(hess, expected)
+
+
+def test_softmax_intercept_converges_with_saturating_class_weights():
+    # class weights 1000 : 1e-4 : 1e-4 (scikit-learn's check_class_weight_classifiers):
+    # the intercept runs far out; in round-off the Newton step had a component along
+    # the all-ones direction that the step clamp then cut the useful part to, and the
+    # intercept stopped short (gradient 3e-5): the solver looped for max_iter rounds
+    loss = SoftmaxLoss()
+    for seed in range(40):  # without the all-ones term, 12 of these 40 stopped short
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(0, 3, 50)
+        Y = torch.tensor(np.eye(3)[labels])
+        c = torch.tensor(np.where(labels == 0, 1000.0, 1e-4))
+        c = c / c.sum()
+        F = torch.zeros((50, 3), dtype=torch.float64)  # an empty network
+        b = loss.optimal_intercept(F, Y, c, torch.zeros(3, dtype=F.dtype))
+        assert float((c @ loss.row_gradients(F + b, Y)).abs().max()) < 1e-12
