@@ -83,11 +83,11 @@ def run(calls: list[int] | None, steps: int) -> dict:
         b, report = solve_on_faces(view, active, b, max_steps=steps)
         seconds = time.perf_counter() - start
         F = view.outputs(active.ids, active.U) + b
-        rows[f"digits call {k}"] = {
+        rows[f"digits/call {k}"] = {
             "blocks": blocks, "steps": report.steps, "pivots": report.pivots,
             "converged": report.converged, "seconds": seconds,
             "objective": view.objective(F, active.U)}
-        print(f"call {k}: {rows[f'digits call {k}']}", flush=True)
+        print(f"call {k}: {rows[f'digits/call {k}']}", flush=True)
     return rows
 
 

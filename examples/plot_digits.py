@@ -13,7 +13,7 @@ patterns and the squared loss on one-hot targets. The program (400 rows x 120
 blocks) is then small enough for the exact CVXPY solver and takes a few seconds.
 For the full-size fit (``ConvexBNClassifier()`` with its defaults on an 80/20
 split, which at that size add the patterns of a short gradient-descent run: test
-accuracy 0.978 in 27 s), see the quick baselines on the :doc:`/benchmarks` page.
+accuracy 0.978 in 25 s), see the quick baselines on the :doc:`/benchmarks` page.
 """
 
 import matplotlib.pyplot as plt
