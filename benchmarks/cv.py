@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -101,7 +102,9 @@ def table(results: dict) -> list[str]:
                 f"{fmt(r.get('gap'), '9.1e')}{fmt(r.get('neurons'), '8d')}  {note.strip()}")
         warm, cold = rows["ConvexBNClassifierCV"], rows["GridSearchCV(ConvexBNClassifier)"]
         if warm and cold and warm.get("seconds") and cold.get("seconds"):
-            same = "same" if warm.get("alpha") == cold.get("alpha") else "DIFFERENT"
+            # the grids come from alpha_max: equal up to round-off across code versions
+            same = ("same" if math.isclose(warm.get("alpha"), cold.get("alpha"), rel_tol=1e-9)
+                    else "DIFFERENT")
             lines.append(f"{'':<4}warm path / cold grid search: "
                          f"{warm['seconds'] / cold['seconds']:.2f} of the time, {same} alpha")
     return lines
