@@ -101,10 +101,11 @@ def table(results: dict) -> list[str]:
                 f"{fmt(r.get('alpha'), '10.2e')}{fmt(r.get('cv_score'), '9.4f')}"
                 f"{fmt(r.get('gap'), '9.1e')}{fmt(r.get('neurons'), '8d')}  {note.strip()}")
         warm, cold = rows["ConvexBNClassifierCV"], rows["GridSearchCV(ConvexBNClassifier)"]
-        if warm and cold and warm.get("seconds") and cold.get("seconds"):
+        alphas = [r.get("alpha") if r else None for r in (warm, cold)]
+        if all(isinstance(a, float) for a in alphas) and warm.get("seconds") and cold.get(
+                "seconds"):
             # the grids come from alpha_max: equal up to round-off across code versions
-            same = ("same" if math.isclose(warm.get("alpha"), cold.get("alpha"), rel_tol=1e-9)
-                    else "DIFFERENT")
+            same = "same" if math.isclose(*alphas, rel_tol=1e-9) else "DIFFERENT"
             lines.append(f"{'':<4}warm path / cold grid search: "
                          f"{warm['seconds'] / cold['seconds']:.2f} of the time, {same} alpha")
     return lines

@@ -15,7 +15,7 @@ proximal-gradient steps when Newton has not converged). This script
 
 Usage
   OMP_NUM_THREADS=1 python benchmarks/restricted_programs.py --capture
-  OMP_NUM_THREADS=1 python benchmarks/restricted_programs.py --calls 1 9 13
+  OMP_NUM_THREADS=1 python benchmarks/restricted_programs.py --calls 1 9 12
 
 Writes benchmarks/results/restricted_programs.json and restricted_programs.txt.
 """

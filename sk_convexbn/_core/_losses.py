@@ -86,8 +86,8 @@ class Loss:
             grad, hess = self.intercept_derivatives(F + b, Y, c)
             if float(grad.abs().max()) <= 1e3 * eps:
                 break
-            # A ridge keeps the solve defined where outputs saturate (and along the
-            # all-ones direction of the softmax); the clamp is a trust region.
+            # A ridge keeps the solve defined where outputs saturate; the clamp is a
+            # trust region.
             ridge = (eps * (1.0 + float(hess.diagonal().max()))) * torch.eye(
                 hess.shape[0], dtype=hess.dtype, device=hess.device)
             step, info = torch.linalg.solve_ex(hess + ridge, grad)
@@ -158,11 +158,13 @@ class SoftmaxLoss(Loss):
         return torch.diag_embed(P) - P[:, :, None] * P[:, None, :]
 
     def intercept_derivatives(self, F, Y, c):
-        """Gradient and Hessian in ``b``, the Hessian regularized along the all-ones
-        direction: the softmax is constant along it (the gradient is orthogonal to it),
-        so adding ``(tr H / C) 1 1^T / C`` leaves the Newton step as it is but makes the
-        system regular (in round-off, the step could otherwise have any component along
-        it: met with class weights 1000 : 1e-4, whose intercept then never converged)."""
+        """Gradient and Hessian in ``b``, the Hessian given curvature along the all-ones
+        direction: the softmax is constant along it and the gradient orthogonal to it,
+        so adding ``(tr H / C) 1 1^T / C`` gives the pseudo-inverse's Newton step while
+        a round-off component of the gradient along it no longer produces a step of
+        that size over ``eps`` (with class weights 1000 : 1e-4 such a step, cut by the
+        step clamp, stopped the intercept short). Saturated directions still rely on
+        the ridge of :meth:`Loss.optimal_intercept`."""
         P = _softmax(F)
         cP = c[:, None] * P
         hess = torch.diag(cP.sum(dim=0)) - cP.T @ P
@@ -186,7 +188,7 @@ class SoftmaxLoss(Loss):
 
 
 def _softmax(F: torch.Tensor) -> torch.Tensor:
-    """``softmax(F)`` along the rows: the same values as ``torch.softmax(F, dim=1)``,
+    """``softmax(F)`` along the rows: ``torch.softmax(F, dim=1)`` up to round-off,
     3x faster on few columns (torch's kernel is slow on short float64 rows)."""
     E = torch.exp(F - F.amax(dim=1, keepdim=True))
     return E / E.sum(dim=1, keepdim=True)
