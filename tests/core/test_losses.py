@@ -103,12 +103,19 @@ def test_optimal_intercept_when_the_ridged_hessian_is_singular_in_round_off(monk
     assert float((c @ loss.row_gradients(F + b, Y)).abs().max()) < 1e-10
 
 
-def test_intercept_derivatives_are_the_sums_of_the_rows():
-    for loss in (SquaredLoss(), LogisticLoss()):
-        F, Y, c = _data(loss, n=30, seed=1)
-        grad, hess = loss.intercept_derivatives(F, Y, c)
-        torch.testing.assert_close(grad, c @ loss.row_gradients(F, Y))
-        torch.testing.assert_close(hess, torch.einsum("i,ijk->jk", c, loss.row_hessians(F, Y)))
+@pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: type(loss).__name__)
+def test_intercept_derivatives_against_autograd(loss):
+    # gradient and Hessian of b -> L(F + 1 b^T), computed independently by autograd;
+    # the softmax's Hessian carries (tr H / C) 1 1^T / C more (see the next test)
+    F, Y, c = _data(loss, n=30, seed=1)
+    b0 = torch.zeros(F.shape[1], dtype=F.dtype, requires_grad=True)
+    (grad,) = torch.autograd.grad(loss.value(F + b0, Y, c), b0)
+    hess = torch.autograd.functional.hessian(lambda b: loss.value(F + b, Y, c), b0.detach())
+    if isinstance(loss, SoftmaxLoss):
+        hess = hess + hess.trace() / F.shape[1] ** 2
+    got_grad, got_hess = loss.intercept_derivatives(F, Y, c)
+    torch.testing.assert_close(got_grad, grad)
+    torch.testing.assert_close(got_hess, hess)
 
 
 def test_softmax_intercept_hessian_is_regular_with_the_pseudo_inverse_step():
